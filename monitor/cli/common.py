@@ -1,0 +1,75 @@
+"""What every command shares: the config option, opening the database, and turning errors into exits."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import Engine
+
+from monitor.config import Settings, default_config_path, load_config
+from monitor.errors import ConfigError, PolicywatchError, StorageError
+from storage.engine import make_engine
+from storage.migrations import ensure_current
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: ./config.toml, or $POLICYWATCH_CONFIG).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+EXIT_CONFIG = 2
+EXIT_STORAGE = 3
+EXIT_OTHER = 1
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def settings_from(path: Path | None) -> Settings:
+    return load_config(path if path is not None else default_config_path())
+
+
+def open_engine(settings: Settings, *, check_schema: bool = True, readonly: bool = False) -> Engine:
+    engine = make_engine(settings.database_url, readonly=readonly)
+    if check_schema:
+        ensure_current(engine)
+    return engine
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn policywatch errors into a one-line message and an exit code (2 config, 3 storage, 1 other)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as error:
+            err_console.print(f"[bold red]config error[/]: {error}", markup=True, highlight=False)
+            raise typer.Exit(EXIT_CONFIG) from None
+        except StorageError as error:
+            err_console.print(f"[bold red]database error[/]: {error}", markup=True, highlight=False)
+            raise typer.Exit(EXIT_STORAGE) from None
+        except PolicywatchError as error:
+            err_console.print(f"[bold red]error[/]: {error}", markup=True, highlight=False)
+            raise typer.Exit(EXIT_OTHER) from None
+
+    return wrapper

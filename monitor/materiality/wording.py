@@ -1,0 +1,167 @@
+"""Separating cosmetic edits from substantive ones inside a modified clause.
+
+A clause's old and new wording are reduced to canonical tokens (links, URLs, Markdown, invisible characters,
+quotes, case and punctuation folded away), then compared token by token. A changed region is *cosmetic*
+when it is one of: a date or version line change, a spacing or hyphenation change ("e-mail"/"email",
+"third-party"/"third party"), a British/American spelling, a listed synonym, a small typo or a
+singular/plural slip, or inserted/removed filler words. Everything else is a substantive edit and goes to
+the trigger rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Final
+
+_LINK: Final = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_URL: Final = re.compile(r"(?:https?://|mailto:|www\.)\S+|\(#[^)]*\)", re.IGNORECASE)
+_HTML: Final = re.compile(r"<[^>]{1,40}>")
+_INVISIBLE: Final = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_TOKEN: Final = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_M: Final = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+             r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# Dates are masked before comparison: a changed date is never a change of practice.
+_DATE: Final = re.compile(
+    rf"\b(?:{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_M},?\s+\d{{4}}"
+    rf"|{_M},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?\b)",
+    re.IGNORECASE)
+
+MONTHS: Final = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_DATE_WORDS: Final = MONTHS | {"updated", "effective", "last", "date", "modified", "revised", "as", "of", "on",
+                               "version", "previous", "st", "nd", "rd", "th"}
+FILLER: Final = frozenset(
+    "the a an this that these those also please just further additionally here there which such our your its "
+    "to of in on at for by with and as is are be".split())
+# Wording swaps that do not change meaning in policy text; both directions are accepted.
+_SYNONYM_GROUPS: Final = (
+    {"generally", "usually", "typically", "normally", "ordinarily"},
+    {"e", "g", "eg", "example", "for", "instance", "such", "as", "including"},
+    {"utilise", "utilize", "use", "employ"},
+    {"obtain", "get", "receive"},
+    {"help", "assist"},
+    {"information", "data", "info"},
+    {"app", "application", "apps", "applications"},
+    {"website", "site", "websites", "sites", "webpage", "page"},
+    {"via", "through", "using", "by"},
+    {"contact", "reach"},
+    {"request", "ask"},
+    {"from", "in", "on", "at"},
+)
+_SPELLING: Final = (
+    (re.compile(r"isation"), "ization"), (re.compile(r"is(e|es|ed|ing)$"), r"iz\1"), (re.compile(r"yse(s|d)?$"), r"yze\1"),
+    (re.compile(r"(?<=\w{3})our(s|ed|ing|ite|ites)?$"), r"or\1"), (re.compile(r"tre(s)?$"), r"ter\1"),
+    (re.compile(r"mme(s)?$"), r"m\1"), (re.compile(r"ll(ed|ing|er)$"), r"l\1"), (re.compile(r"ence$"), "ense"),
+    (re.compile(r"ogue(s)?$"), r"og\1"), (re.compile(r"^e(?=mail)"), ""),
+)  # fmt: skip
+_MEANINGFUL: Final = frozenset(
+    "not no never may will shall must can could might all any some only none sell sale share shares rent lease "
+    "collect use uses used store keep retain delete days months years more less opt in out do does did".split())
+
+
+def plain(text: str) -> str:
+    """Display text → plain lower-case prose: link texts kept, URLs, markup and invisible characters dropped."""
+    text = _INVISIBLE.sub("", text)
+    text = _LINK.sub(r" \1 ", text)
+    text = _URL.sub(" ", text)
+    text = _HTML.sub(" ", text)
+    if any(ch.isdigit() for ch in text):
+        text = _DATE.sub(" zdatez ", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return text.lower()
+
+
+def squash(text: str) -> str:
+    """Lower-case, whitespace-collapsed text: a cheap key for "does this wording occur in that text"
+    (plain string methods only, so it stays fast on whole 100 kB policies)."""
+    return " ".join(text.lower().split())
+
+
+def tokens(text: str) -> list[str]:
+    return [t.replace("’", "'") for t in _TOKEN.findall(plain(text))]
+
+
+def _canon(word: str) -> str:
+    w = word.replace("'", "")
+    for pattern, repl in _SPELLING:
+        w = pattern.sub(repl, w)
+    return w
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance (a transposition counts as one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _is_date_token(tok: str) -> bool:
+    return tok in _DATE_WORDS or (tok.isdigit() and (len(tok) <= 2 or (len(tok) == 4 and tok[:2] in {"19", "20"})))
+
+
+def _synonyms(a: list[str], b: list[str]) -> bool:
+    return any(set(a) <= group and set(b) <= group for group in _SYNONYM_GROUPS)
+
+
+def cosmetic_region(old: list[str], new: list[str]) -> bool:
+    """Whether replacing token run ``old`` by ``new`` leaves the meaning unchanged."""
+    if "".join(_canon(t) for t in old) == "".join(_canon(t) for t in new):
+        return True  # spacing, hyphenation, apostrophes, spelling variants
+    if old and new and all(_is_date_token(t) for t in old + new) and any(t in MONTHS or len(t) == 4 for t in old + new):
+        return True  # a date changed into another date
+    if all(t in FILLER for t in old + new) and len(old) + len(new) <= 3:
+        return True
+    if old and new and _synonyms(old, new):
+        return True
+    if len(old) == 1 and len(new) == 1:
+        a, b = _canon(old[0]), _canon(new[0])
+        if a.isalpha() and b.isalpha() and a not in _MEANINGFUL and b not in _MEANINGFUL:
+            limit = 1 if max(len(a), len(b)) < 8 else 2
+            if min(len(a), len(b)) >= 3 and _edit_distance(a, b) <= limit:
+                return True  # typo, singular/plural slip
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class WordDelta:
+    """The substantive part of a clause edit, in canonical tokens."""
+    removed: tuple[str, ...]
+    added: tuple[str, ...]
+    regions: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.regions
+
+
+def substantive_delta(old_text: str, new_text: str) -> WordDelta:
+    """Token regions that differ between two wordings, after dropping cosmetic ones."""
+    a, b = tokens(old_text), tokens(new_text)
+    regions: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        old, new = a[i1:i2], b[j1:j2]
+        if not cosmetic_region(old, new):
+            regions.append((tuple(old), tuple(new)))
+    removed = tuple(t for r in regions for t in r[0])
+    added = tuple(t for r in regions for t in r[1])
+    return WordDelta(removed, added, tuple(regions))
+
+
+def phrase(words: tuple[str, ...] | list[str], limit: int = 12) -> str:
+    """Short quotable form of a token run."""
+    text = " ".join(words[:limit])
+    return text + (" …" if len(words) > limit else "")

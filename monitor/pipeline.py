@@ -1,0 +1,208 @@
+"""The one pipeline: fetch → extract → segment → diff → classify → store → notify.
+
+``check_policy`` runs one live check through every step; ``run_checks`` runs many with bounded concurrency
+and batches the one write an unchanged page costs. The CLI's ``check``, the daemon and backfill call these
+(backfill enters at ``store.ingest_text`` with archived bodies); none re-implements a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from monitor.config import PolicySettings, Settings
+from monitor.errors import FetchError
+from monitor.extract import extract
+from monitor.fetch import Fetcher, FetchResult
+from monitor.health import record_failure, record_success
+from monitor.materiality import detect_anomaly
+from monitor.store import IngestResult, RawCapture, ingest_text
+from storage import queries
+from storage.codec import sha256_hex
+from storage.engine import session_scope
+
+#: Bodies larger than this are extracted in a worker thread, so one big page cannot stall the event loop.
+THREAD_EXTRACT_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one check did; ``outcome`` is one of the words in ``OUTCOMES``."""
+
+    policy: str
+    outcome: str
+    duration_ms: int
+    http_status: int | None = None
+    version_number: int | None = None
+    change_id: int | None = None
+    material: bool = False
+    severity: str = "none"
+    error: str | None = None
+    alerts: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILED_OUTCOMES
+
+
+OUTCOMES = (
+    "unchanged", "not_modified", "first_version", "new_version", "reverted", "failed", "anomaly",
+    "robots_disallowed",
+)
+FAILED_OUTCOMES = frozenset({"failed", "anomaly", "robots_disallowed"})
+
+
+@dataclass
+class PipelineContext:
+    settings: Settings
+    engine: Engine
+    fetcher: Fetcher
+    worker: str = "cli"
+    #: Healthy "unchanged" checks waiting for one batched write.
+    pending_touches: list[tuple[int, datetime, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Known:
+    policy_id: int
+    etag: str | None
+    last_modified: str | None
+    last_body_sha256: str | None
+    failing: bool
+    latest_text: str | None
+
+
+def _known_state(ctx: PipelineContext, name: str, *, need_text: bool) -> _Known:
+    with session_scope(ctx.engine) as session:
+        policy = queries.get_policy(session, name)
+        assert policy.id is not None
+        latest = queries.latest_version(session, policy.id) if need_text else None
+        return _Known(
+            policy.id,
+            policy.etag,
+            policy.last_modified,
+            policy.last_body_sha256,
+            policy.consecutive_failures > 0,
+            queries.version_text(latest) if latest else None,
+        )
+
+
+async def _extract(result: FetchResult, policy: PolicySettings) -> str:
+    def run() -> str:
+        return extract(
+            result.body, content_type=result.content_type, url=result.url,
+            select=policy.select, remove=policy.remove,
+        )
+
+    if len(result.body) > THREAD_EXTRACT_BYTES:
+        return await asyncio.to_thread(run)
+    return run()
+
+
+def _elapsed(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOutcome:
+    """One live check of one policy, through every step of the pipeline."""
+    started = time.perf_counter()
+    known = _known_state(ctx, policy.name, need_text=False)
+    try:
+        result = await ctx.fetcher.fetch(
+            policy.url, etag=known.etag, last_modified=known.last_modified,
+            ignore_robots=policy.ignore_robots,
+        )
+    except FetchError as error:
+        return await _failed(ctx, policy, error.reason, str(error), error.status, started)
+
+    body_sha = sha256_hex(result.body) if not result.not_modified else known.last_body_sha256
+    if (result.not_modified or body_sha == known.last_body_sha256) and not known.failing:
+        assert known.policy_id is not None
+        ctx.pending_touches.append((known.policy_id, result.fetched_at, "not_modified" if result.not_modified else "unchanged"))
+        outcome = "not_modified" if result.not_modified else "unchanged"
+        return CheckOutcome(policy.name, outcome, _elapsed(started), http_status=result.status)
+    if result.not_modified:
+        # Recovering from failures with a 304: the stored text is still current.
+        await asyncio.to_thread(record_success, ctx, policy, result, None)
+        return CheckOutcome(policy.name, "not_modified", _elapsed(started), http_status=result.status)
+
+    text = await _extract(result, policy)
+    latest = _known_state(ctx, policy.name, need_text=True).latest_text
+    anomaly = detect_anomaly(latest, text)
+    if anomaly is not None:
+        return await _failed(ctx, policy, anomaly, f"page looks like {anomaly.replace('_', ' ')}", result.status, started)
+
+    ingested = await asyncio.to_thread(_ingest_live, ctx, policy, result, text, started)
+    await asyncio.to_thread(record_success, ctx, policy, result, body_sha)
+    return CheckOutcome(
+        policy.name, ingested.outcome, _elapsed(started), http_status=result.status,
+        version_number=ingested.version_number, change_id=ingested.change_id,
+        material=ingested.material, severity=ingested.severity, alerts=ingested.alerts,
+    )
+
+
+def _ingest_live(
+    ctx: PipelineContext, policy: PolicySettings, result: FetchResult, text: str, started: float
+) -> IngestResult:
+    raw = RawCapture(
+        url=result.url, body=result.body, status_code=result.status, content_type=result.content_type,
+        headers=result.headers, fetched_at=result.fetched_at,
+    )
+    return ingest_text(
+        ctx.engine, ctx.settings, policy, text, observed_at=result.fetched_at, raw=raw,
+        event={"outcome": "changed", "http_status": result.status, "duration_ms": _elapsed(started),
+               "worker": ctx.worker},
+    )
+
+
+async def _failed(
+    ctx: PipelineContext, policy: PolicySettings, reason: str, message: str, status: int | None,
+    started: float,
+) -> CheckOutcome:
+    outcome = "robots_disallowed" if reason == "robots_disallowed" else (
+        "anomaly" if reason in ANOMALY_REASONS else "failed"
+    )
+    duration = _elapsed(started)
+    await asyncio.to_thread(record_failure, ctx, policy, outcome, reason, message, status, duration)
+    return CheckOutcome(policy.name, outcome, duration, http_status=status, error=f"{reason}: {message}")
+
+
+ANOMALY_REASONS = frozenset({"error_page", "bot_wall", "login_wall", "too_short", "language_changed"})
+
+
+def flush_touches(ctx: PipelineContext) -> None:
+    """Write the batched "checked, unchanged" timestamps in one transaction."""
+    if not ctx.pending_touches:
+        return
+    batch, ctx.pending_touches = ctx.pending_touches, []
+    by_outcome: dict[tuple[datetime, str], list[int]] = {}
+    latest = max(at for _, at, _ in batch)
+    for policy_id, _at, outcome in batch:
+        by_outcome.setdefault((latest, outcome), []).append(policy_id)
+    with session_scope(ctx.engine) as session:
+        for (at, outcome), ids in by_outcome.items():
+            queries.touch_checked(session, ids, at=at, outcome=outcome)
+
+
+async def run_checks(
+    ctx: PipelineContext,
+    policies: Sequence[PolicySettings],
+    *,
+    on_done: Callable[[CheckOutcome], None] | None = None,
+) -> list[CheckOutcome]:
+    """Check many policies concurrently (the fetcher bounds concurrency and per-host pacing)."""
+
+    async def one(policy: PolicySettings) -> CheckOutcome:
+        outcome = await check_policy(ctx, policy)
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    outcomes = await asyncio.gather(*(one(policy) for policy in policies))
+    await asyncio.to_thread(flush_touches, ctx)
+    return list(outcomes)

@@ -1,0 +1,127 @@
+"""Politeness for the fetcher: a global concurrency cap, per-host spacing and robots.txt rules.
+
+Kept apart from ``monitor/fetch.py`` so the HTTP attempt logic stays short; nothing here sends a
+request itself: :class:`RobotsCache` is handed a download function by the fetcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+log = logging.getLogger(__name__)
+
+# How long an unreachable/5xx robots.txt is trusted as "allow all" before asking again: short, because
+# the real rules may forbid us and a transient outage should not hide them for the whole cache TTL.
+UNREACHABLE_ROBOTS_TTL = 300.0
+
+
+def host_key(url: str) -> str:
+    """The politeness key of a URL: scheme-less ``host[:port]``, lower-case."""
+    netloc = urlsplit(url).netloc.lower()
+    return netloc.rsplit("@", 1)[-1]
+
+
+@dataclass
+class _HostGate:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_start: float = 0.0
+
+
+class Throttle:
+    """A global concurrency cap plus a minimum interval between request starts on each host."""
+
+    def __init__(self, concurrency: int) -> None:
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._gates: dict[str, _HostGate] = {}
+
+    @asynccontextmanager
+    async def slot(self, host: str, min_interval: float) -> AsyncIterator[None]:
+        """Wait for the host's next start time and a free global slot; hold the slot while inside.
+
+        The host lock is held while waiting for the global slot so that two requests to one host can
+        never start closer than ``min_interval``; sleeping happens before taking a global slot so a
+        slow host does not occupy capacity other hosts could use.
+        """
+        gate = self._gates.setdefault(host, _HostGate())
+        async with gate.lock:
+            delay = gate.next_start - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self._semaphore.acquire()
+            gate.next_start = time.monotonic() + min_interval
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    """The parsed robots.txt of one host; ``parser is None`` means everything is allowed."""
+
+    parser: Protego | None
+    expires_at: float
+
+    def allows(self, url: str, user_agent: str) -> bool:
+        return self.parser is None or bool(self.parser.can_fetch(url, user_agent))
+
+    def crawl_delay(self, user_agent: str) -> float:
+        if self.parser is None:
+            return 0.0
+        delay = self.parser.crawl_delay(user_agent)
+        return float(delay) if delay else 0.0
+
+
+@dataclass(frozen=True)
+class RobotsAnswer:
+    """What downloading robots.txt gave: a status (None when unreachable) and the text."""
+
+    status: int | None
+    text: str = ""
+
+
+RobotsDownloader = Callable[[str], Awaitable[RobotsAnswer]]
+
+
+class RobotsCache:
+    """robots.txt per host, downloaded once per ``ttl`` seconds even under concurrent checks."""
+
+    def __init__(self, download: RobotsDownloader, *, ttl: float) -> None:
+        self._download = download
+        self._ttl = ttl
+        self._rules: dict[str, RobotsRules] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def rules_for(self, url: str) -> RobotsRules:
+        parts = urlsplit(url)
+        host = host_key(url)
+        async with self._locks.setdefault(host, asyncio.Lock()):
+            cached = self._rules.get(host)
+            if cached is not None and cached.expires_at > time.monotonic():
+                return cached
+            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+            rules = self._interpret(robots_url, await self._download(robots_url))
+            self._rules[host] = rules
+            return rules
+
+    def _interpret(self, robots_url: str, answer: RobotsAnswer) -> RobotsRules:
+        now = time.monotonic()
+        if answer.status is not None and 200 <= answer.status < 300:
+            return RobotsRules(Protego.parse(answer.text), now + self._ttl)
+        if answer.status is not None and 400 <= answer.status < 500:
+            # No robots.txt (or a forbidden one) means no restrictions, per RFC 9309.
+            return RobotsRules(None, now + self._ttl)
+        log.warning(
+            "robots.txt unavailable (%s) at %s; allowing fetches for now",
+            answer.status if answer.status is not None else "unreachable",
+            robots_url,
+        )
+        return RobotsRules(None, now + min(self._ttl, UNREACHABLE_ROBOTS_TTL))

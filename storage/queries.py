@@ -1,0 +1,223 @@
+"""Reads and small writes over the tables. Every function takes an open Session; callers own transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from monitor.config import Settings
+from monitor.errors import NotFound
+from storage.codec import decode_text
+from storage.models import Alert, Change, CheckEvent, Policy, Version, utcnow
+
+
+def sync_policies(session: Session, settings: Settings, *, now: datetime | None = None) -> list[Policy]:
+    """Mirror the config's policies into the database; policies no longer configured are disabled."""
+    now = now or utcnow()
+    existing = {policy.name: policy for policy in session.exec(select(Policy)).all()}
+    configured = {policy.name for policy in settings.policies}
+    for entry in settings.policies:
+        row = existing.get(entry.name)
+        if row is None:
+            row = Policy(name=entry.name, url=entry.url, enabled=entry.enabled, next_check_at=now)
+            session.add(row)
+        else:
+            if row.url != entry.url:
+                # A new URL is a new page: forget the old conditional-GET validators.
+                row.url, row.etag, row.last_modified, row.last_body_sha256 = entry.url, None, None, None
+            if entry.enabled and not row.enabled and row.next_check_at is None:
+                row.next_check_at = now
+            row.enabled = entry.enabled
+    for name, row in existing.items():
+        if name not in configured:
+            row.enabled = False
+    session.flush()
+    return list(session.exec(select(Policy).where(col(Policy.name).in_(configured))).all())
+
+
+def get_policy(session: Session, name: str) -> Policy:
+    policy = session.exec(select(Policy).where(Policy.name == name)).first()
+    if policy is None:
+        raise NotFound(f"no policy named {name!r} in the database (run `policywatch check` first?)")
+    return policy
+
+
+def list_policies(session: Session, *, enabled_only: bool = False) -> list[Policy]:
+    query = select(Policy).order_by(col(Policy.name))
+    if enabled_only:
+        query = query.where(col(Policy.enabled).is_(True))
+    return list(session.exec(query).all())
+
+
+def version_text(version: Version) -> str:
+    return decode_text(version.text_codec, version.text_blob)
+
+
+def versions_in_time_order(session: Session, policy_id: int) -> list[Version]:
+    return list(
+        session.exec(
+            select(Version)
+            .where(Version.policy_id == policy_id)
+            .order_by(col(Version.observed_at), col(Version.id))
+        ).all()
+    )
+
+
+def get_version(session: Session, policy_id: int, number: int) -> Version:
+    version = session.exec(
+        select(Version).where(Version.policy_id == policy_id, Version.number == number)
+    ).first()
+    if version is None:
+        raise NotFound(f"no version {number} of this policy")
+    return version
+
+
+def latest_version(session: Session, policy_id: int) -> Version | None:
+    return session.exec(
+        select(Version)
+        .where(Version.policy_id == policy_id)
+        .order_by(col(Version.observed_at).desc(), col(Version.id).desc())
+    ).first()
+
+
+def time_neighbours(
+    session: Session, policy_id: int, observed_at: datetime
+) -> tuple[Version | None, Version | None]:
+    """The versions just before (or at) and just after a moment in the policy's history."""
+    before = session.exec(
+        select(Version)
+        .where(Version.policy_id == policy_id, col(Version.observed_at) <= observed_at)
+        .order_by(col(Version.observed_at).desc(), col(Version.id).desc())
+    ).first()
+    after = session.exec(
+        select(Version)
+        .where(Version.policy_id == policy_id, col(Version.observed_at) > observed_at)
+        .order_by(col(Version.observed_at), col(Version.id))
+    ).first()
+    return before, after
+
+
+def earlier_version_with_text(
+    session: Session, policy_id: int, sha256: str, *, before: datetime
+) -> Version | None:
+    return session.exec(
+        select(Version)
+        .where(
+            Version.policy_id == policy_id,
+            Version.text_sha256 == sha256,
+            col(Version.observed_at) < before,
+        )
+        .order_by(col(Version.observed_at))
+    ).first()
+
+
+def next_version_number(session: Session, policy_id: int) -> int:
+    highest = session.exec(
+        select(func.max(Version.number)).where(Version.policy_id == policy_id)
+    ).one()
+    return (highest or 0) + 1
+
+
+def version_count(session: Session, policy_id: int) -> int:
+    return session.exec(select(func.count()).where(Version.policy_id == policy_id)).one()
+
+
+def current_changes(session: Session, policy_id: int) -> list[Change]:
+    """Changes between time neighbours, oldest first (superseded ones are left out)."""
+    return list(
+        session.exec(
+            select(Change)
+            .join(Version, col(Version.id) == col(Change.to_version_id))
+            .where(Change.policy_id == policy_id, col(Change.superseded).is_(False))
+            .order_by(col(Version.observed_at), col(Version.id))
+        ).all()
+    )
+
+
+def change_into(session: Session, version_id: int) -> Change | None:
+    """The current change that leads to a version."""
+    return session.exec(
+        select(Change).where(Change.to_version_id == version_id, col(Change.superseded).is_(False))
+    ).first()
+
+
+def get_change(session: Session, policy_id: int, change_id: int) -> Change:
+    change = session.get(Change, change_id)
+    if change is None or change.policy_id != policy_id:
+        raise NotFound(f"no change {change_id} for this policy")
+    return change
+
+
+def last_material_change(session: Session, policy_id: int) -> Change | None:
+    return session.exec(
+        select(Change)
+        .where(
+            Change.policy_id == policy_id,
+            col(Change.material).is_(True),
+            col(Change.superseded).is_(False),
+        )
+        .order_by(col(Change.created_at).desc(), col(Change.id).desc())
+    ).first()
+
+
+def recent_events(session: Session, policy_id: int, limit: int = 20) -> list[CheckEvent]:
+    return list(
+        session.exec(
+            select(CheckEvent)
+            .where(CheckEvent.policy_id == policy_id)
+            .order_by(col(CheckEvent.at).desc(), col(CheckEvent.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class AlertCounts:
+    pending: int
+    delivered: int
+    dead: int
+
+
+def alert_counts(session: Session, policy_id: int | None = None) -> AlertCounts:
+    query = select(Alert.status, func.count()).group_by(Alert.status)
+    if policy_id is not None:
+        query = query.where(Alert.policy_id == policy_id)
+    counts = {status: count for status, count in session.exec(query).all()}
+    return AlertCounts(counts.get("pending", 0), counts.get("delivered", 0), counts.get("dead", 0))
+
+
+def versions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Version]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Version).where(col(Version.id).in_(list(ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def touch_checked(
+    session: Session,
+    policy_ids: Sequence[int],
+    *,
+    at: datetime,
+    outcome: str,
+    next_check_at: dict[int, datetime] | None = None,
+) -> None:
+    """Record a batch of healthy checks: the only write an unchanged page costs."""
+    if not policy_ids:
+        return
+    session.execute(
+        sa.update(Policy)
+        .where(col(Policy.id).in_(list(policy_ids)))
+        .values(last_check_at=at, last_outcome=outcome, last_error=None)
+    )
+    for policy_id, when in (next_check_at or {}).items():
+        session.execute(sa.update(Policy).where(col(Policy.id) == policy_id).values(next_check_at=when))
+
+
+def overdue_by(policy: Policy, now: datetime) -> timedelta:
+    if policy.next_check_at is None:
+        return timedelta(0)
+    return max(timedelta(0), now - policy.next_check_at)
