@@ -88,6 +88,8 @@ def load_cases(corpus: Path) -> Iterator[Case]:
 
 
 def run(corpus: Path) -> list[Result]:
+    # Warm-up: the language model loads once per process (~0.5 s); timings are per-pair steady state.
+    classify("warm up text " * 40, "texte de chauffe " * 40, diff_clauses(segment("a b c."), segment("d e f.")))
     results = []
     for case in load_cases(corpus):
         diff = diff_clauses(segment(case.old), segment(case.new))

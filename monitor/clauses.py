@@ -12,6 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -124,42 +125,54 @@ _ABBREVIATIONS = frozenset(
         *("u.s", "u.k", "e.u", "a.m", "p.m", "op", "ph.d", "dept", "est", "gov"),
     }
 )
-_SIMPLE_SENTENCE = re.compile(r".+?(?:[.!?]+[\"')\]*_”’]*\s+(?=\S)|$)")
 # Spans the splitter must not cut inside: whole links (their targets hold dots and question marks),
 # Markdown escapes ("1\\. Title") and a leading enumerator ("2. ").
 _ATOMIC = re.compile(r"!?\[[^\]]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|\\[.!?]|^\s*\(?\w{1,4}[.)]\s")
 
 
-def _needs_pysbd(text: str) -> bool:
-    """True if a sentence-ending candidate could be an abbreviation, initial or number, where pysbd's
-    rules are needed; plain ``word. Next`` boundaries are split by a regex, which is much cheaper."""
-    for match in _CANDIDATE.finditer(text):
-        word = match[1].lstrip("([\"'“‘*_").lower()
-        if not word or word in _ABBREVIATIONS or len(word) == 1 or "." in word:
-            return True
-    return False
+def _abbreviation_like(word: str) -> bool:
+    word = word.lstrip("([\"'“‘*_").lower()
+    return word in _ABBREVIATIONS or len(word) == 1 or "." in word
+
+
+def _chunks(view: str) -> Iterator[tuple[int, int, bool]]:
+    """Cut ``view`` at plain ``word. Next`` boundaries; flag chunks holding a candidate that may be an
+    abbreviation or initial (``e.g. Google``, ``U.S. Partners``): only those need pysbd, which is slow."""
+    start, ambiguous = 0, False
+    for match in _CANDIDATE.finditer(view):
+        if view[match.end()].islower():  # "etc. and", "e.g. your": not a sentence end
+            continue
+        if match[1] and _abbreviation_like(match[1]):
+            ambiguous = True
+            continue
+        yield start, match.end(), ambiguous
+        start, ambiguous = match.end(), False
+    yield start, len(view), ambiguous
+
+
+def _pysbd_spans(view: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Sentence spans pysbd finds in ``view[start:end]``, as offsets into ``view``."""
+    pos = start
+    for piece in _segmenter().segment(view[start:end]):
+        found = view.find(piece.strip(), pos, end)
+        if found < 0:  # pysbd normalised something inside: give up on this chunk rather than lose words
+            yield pos, end
+            return
+        pos = found + len(piece.strip())
+        yield found, pos
+    if pos < end:
+        yield pos, end
 
 
 @lru_cache(maxsize=1 << 14)
 def split_sentences(text: str) -> tuple[str, ...]:
     """Sentences of one paragraph or list item, as substrings of ``text`` (whitespace-stripped)."""
-    # Hide atomic spans from the splitter behind same-length filler, so offsets stay valid, and cut the
-    # original text at the offsets found.
+    # Atomic spans hide behind same-length filler, so offsets in the view are offsets in the text.
     view = _ATOMIC.sub(lambda m: "x" * len(m[0]), text)
-    if _CANDIDATE.search(view) is None:
-        return (text.strip(),)
-    pieces = _segmenter().segment(view) if _needs_pysbd(view) else _SIMPLE_SENTENCE.findall(view)
-    out: list[str] = []
-    pos = 0
-    for piece in pieces:
-        stripped = piece.strip()
-        start = view.find(stripped, pos) if stripped else -1
-        if start < 0:  # pysbd altered the text; keep what it returned rather than lose words
-            out.append(stripped)
-            continue
-        pos = start + len(stripped)
-        out.append(text[start:pos])
-    return tuple(s for s in out if s)
+    spans: list[tuple[int, int]] = []
+    for start, end, ambiguous in _chunks(view):
+        spans.extend(_pysbd_spans(view, start, end) if ambiguous else [(start, end)])
+    return tuple(s for s in (text[a:b].strip() for a, b in spans) if s)
 
 
 # ------------------------------------------------------------------------------------------ block parsing

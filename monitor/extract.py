@@ -28,7 +28,8 @@ LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252", "latin-1
 ALWAYS_DROPPED = "script, style, noscript, template, svg, iframe, object, embed, canvas, frameset"
 TRAFILATURA_MIN_SHARE = 0.7  # below this the extractor has lost clauses; the cleaned body wins
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_INVISIBLE = str.maketrans({"\u00a0": " ", "\u200b": None, "\u00ad": None, "\ufeff": None})
+# (old, new) pairs; chained str.replace is an order of magnitude faster than str.translate here.
+_INVISIBLE = (("\u00a0", " "), ("\u200b", ""), ("\u00ad", ""), ("\ufeff", ""))
 
 
 def _latin1_for_undefined(error: UnicodeError) -> tuple[str, int]:
@@ -128,7 +129,9 @@ def _decode_undeclared(body: bytes) -> str:
 
 def normalize_text(text: str) -> str:
     """NFC, ``\\n`` line ends, NBSP as space, no trailing spaces, single blank lines, no outer blank lines."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    for old, new in _INVISIBLE:
+        text = text.replace(old, new)
     lines: list[str] = []
     for line in text.split("\n"):
         line = line.rstrip()
@@ -196,7 +199,8 @@ def html_to_text(
     clean_tree(root)
     text = "\n\n".join(render_blocks(main_content(root)))
     if strategy == "trafilatura":
-        return _prefer_trafilatura(html, url, fallback=text)
+        # Fed the cleaned tree, so hidden elements and banners cannot come back through trafilatura.
+        return _prefer_trafilatura(tree.html or "", url, fallback=text)
     return text
 
 

@@ -73,7 +73,9 @@ def drop_nodes(nodes: Sequence[LexborNode]) -> None:
 
 
 def text_size(node: LexborNode) -> int:
-    return len("".join(node.text(deep=True).split()))
+    """Characters of text, roughly ignoring whitespace (only shares of it are compared)."""
+    text = node.text(deep=True)
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
 
 
 def clean_tree(root: LexborNode) -> None:

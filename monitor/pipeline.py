@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from monitor.config import PolicySettings, Settings
 from monitor.errors import FetchError
@@ -25,6 +26,7 @@ from monitor.store import IngestResult, RawCapture, ingest_text
 from storage import queries
 from storage.codec import sha256_hex
 from storage.engine import session_scope
+from storage.models import Policy
 
 #: Bodies larger than this are extracted in a worker thread, so one big page cannot stall the event loop.
 THREAD_EXTRACT_BYTES = 200_000
@@ -65,6 +67,8 @@ class PipelineContext:
     worker: str = "cli"
     #: Healthy "unchanged" checks waiting for one batched write.
     pending_touches: list[tuple[int, datetime, str]] = field(default_factory=list)
+    #: Per-policy state read ahead for a whole pass (see ``preload_state``); each check takes its entry.
+    known: dict[str, _Known] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,23 @@ class _Known:
     latest_text: str | None
 
 
+def preload_state(ctx: PipelineContext, names: Sequence[str]) -> None:
+    """Read the conditional-GET validators and body hashes of many policies in one query.
+
+    An unchanged page then costs no database read of its own: only its batched touch.
+    """
+    with session_scope(ctx.engine) as session:
+        for policy in session.exec(select(Policy).where(col(Policy.name).in_(list(names)))):
+            assert policy.id is not None
+            ctx.known[policy.name] = _Known(
+                policy.id, policy.etag, policy.last_modified, policy.last_body_sha256,
+                policy.consecutive_failures > 0, None,
+            )
+
+
 def _known_state(ctx: PipelineContext, name: str, *, need_text: bool) -> _Known:
+    if not need_text and (preloaded := ctx.known.pop(name, None)) is not None:
+        return preloaded
     with session_scope(ctx.engine) as session:
         policy = queries.get_policy(session, name)
         assert policy.id is not None
@@ -175,18 +195,34 @@ async def _failed(
 ANOMALY_REASONS = frozenset({"error_page", "bot_wall", "login_wall", "too_short", "language_changed"})
 
 
-def flush_touches(ctx: PipelineContext) -> None:
-    """Write the batched "checked, unchanged" timestamps in one transaction."""
-    if not ctx.pending_touches:
-        return
+Touch = tuple[int, datetime, str]
+
+
+def take_touches(ctx: PipelineContext) -> list[Touch]:
+    """Hand over the pending "checked, unchanged" touches (the caller writes them)."""
     batch, ctx.pending_touches = ctx.pending_touches, []
-    by_outcome: dict[tuple[datetime, str], list[int]] = {}
+    return batch
+
+
+def write_touches(session: Session, batch: Sequence[Touch]) -> None:
+    """Write touches inside the caller's transaction: one UPDATE per outcome for the whole batch."""
+    if not batch:
+        return
+    by_outcome: dict[str, list[int]] = {}
     latest = max(at for _, at, _ in batch)
     for policy_id, _at, outcome in batch:
-        by_outcome.setdefault((latest, outcome), []).append(policy_id)
+        by_outcome.setdefault(outcome, []).append(policy_id)
+    for outcome, ids in by_outcome.items():
+        queries.touch_checked(session, ids, at=latest, outcome=outcome)
+
+
+def flush_touches(ctx: PipelineContext) -> None:
+    """Write the batched "checked, unchanged" timestamps in one transaction."""
+    batch = take_touches(ctx)
+    if not batch:
+        return
     with session_scope(ctx.engine) as session:
-        for (at, outcome), ids in by_outcome.items():
-            queries.touch_checked(session, ids, at=at, outcome=outcome)
+        write_touches(session, batch)
 
 
 async def run_checks(
@@ -203,6 +239,7 @@ async def run_checks(
             on_done(outcome)
         return outcome
 
+    await asyncio.to_thread(preload_state, ctx, [policy.name for policy in policies])
     outcomes = await asyncio.gather(*(one(policy) for policy in policies))
     await asyncio.to_thread(flush_touches, ctx)
     return list(outcomes)

@@ -55,11 +55,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.materiality.anomaly import detect_anomaly
-from monitor.materiality.clause_rules import NOT_MATERIAL, judge_change
+from monitor.materiality.clause_rules import NOT_MATERIAL, TextKeys, judge_change
 from monitor.materiality.lexicon import CATEGORIES
 from monitor.materiality.summary import combine_direction, max_severity, ordered_categories, summarise
 from monitor.materiality.types import SEVERITY_ORDER, ChangeJudgement, Direction, Judgement, Severity
-from monitor.materiality.wording import squash
 
 if TYPE_CHECKING:
     from monitor.diff import ClauseDiff
@@ -86,10 +85,8 @@ def classify(old_text: str | None, new_text: str, diff: ClauseDiff) -> Judgement
         judged = tuple(NOT_MATERIAL for _ in changes)
         return Judgement(False, "none", (), "neutral", anomaly,
                          summarise(judged, "none", "neutral", (), anomaly, len(changes)), judged)
-    needs_context = any(c.kind in ("added", "removed") for c in changes)
-    old_key = squash(old_text or "") if needs_context else ""
-    new_key = squash(new_text) if needs_context else ""
-    judged = tuple(judge_change(c, old_key, new_key) for c in changes)
+    keys = TextKeys(old_text, new_text)
+    judged = tuple(judge_change(c, keys) for c in changes)
     material = [j for j in judged if j.material]
     if not material:
         return Judgement(False, "none", (), "neutral", None,

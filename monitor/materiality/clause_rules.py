@@ -32,7 +32,11 @@ _DATE_LINE: Final = re.compile(
 _CHROME: Final = re.compile(
     r"\b(?:accept all|reject all|allow all|accept (?:strictly )?necessary|manage (?:cookie )?preferences|cookie banner"
     r"|back to top|skip to (?:main )?content|expand all|collapse all|print this page|table of contents|click here"
-    r"|we have updated our|please take a look|view previous|previous versions?|this page is the updated)\b", re.I)
+    r"|we have updated our|please take a look|view previous|previous versions?|this page is the updated"
+    r"|we(?:'d|’d| would) like to use cookies|(?:this|our) (?:web)?site uses cookies|by clicking)\b"
+    # A bare pointer to another document states no practice of its own.
+    r"|^\W*(?:for more (?:details|information)[^.]{0,40},\s*)?(?:please )?(?:read|see|visit|refer to|review)"
+    r" (?:our|the) [^.]{0,60}(?:policy|notice|page|article|section)\W*$", re.I)
 _VERB: Final = re.compile(
     r"\b(?:we|you|they|it|this|these|our|your)\b(?:\W+\w+){0,6}?\W+(?:\w+(?:s|ed|e)|may|will|can|must|is|are|do|does)\b"
     r"|\b(?:used|shared|collected|stored|retained|deleted|processed|sold|disclosed|transferred)\b", re.I)
@@ -41,6 +45,19 @@ _PROTECTIVE: Final = re.compile(
     r"delete|inform)|encrypt\w*|we (?:do not|don't|will not|won't|never)|not (?:be )?(?:used|shared|sold)|only with your"
     r" (?:explicit )?consent|privacy choices|cookie settings|delet(?:e|ed) (?:\w+ ){0,4}within)\b", re.I)
 _HIGH_CATEGORIES: Final = frozenset({"sale", "sensitive_data"})
+
+
+class TextKeys:
+    """``squash()``-ed whole texts, computed on first use: most changes never need them."""
+
+    def __init__(self, old_text: str | None, new_text: str) -> None:
+        self._texts = {"old": old_text or "", "new": new_text}
+        self._keys: dict[str, str] = {}
+
+    def get(self, side: str) -> str:
+        if side not in self._keys:
+            self._keys[side] = squash(self._texts[side])
+        return self._keys[side]
 
 
 @dataclass(slots=True)
@@ -70,7 +87,7 @@ def _states_practice(text: str) -> bool:
     stripped = text.strip()
     if _DATE_LINE.search(plain(stripped)) and len(stripped) < 160:
         return False
-    if _CHROME.search(stripped):
+    if _CHROME.search(plain(stripped).strip()):
         return False
     words = re.findall(r"[A-Za-z]{2,}", plain(stripped))
     if len(words) < 3:
@@ -186,6 +203,10 @@ def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Fo
             before = terms.affirmed_phrase(old, stem) or phrase(delta.removed, 6)
             found.add(f'negation added: "{before}" → "{after}"', cats, more=True, high=True)
     removed, added = set(delta.removed), set(delta.added)
+    if neg_old and not found.reasons and delta.removed and not delta.added and set(neg_old) <= set(neg_new):
+        # Words dropped from a "we do not …" sentence narrow the promise (a plan, party or data type left out).
+        found.add(f'protection narrowed: "{phrase(delta.removed, 8)}" dropped from "{next(iter(neg_old.values()))}"',
+                  cats, less=True)
     if (removed & terms.LIMITERS) - added:
         found.add(f'restriction removed: "{phrase(delta.removed, 8)}"', cats, less=True)
     elif (added & terms.LIMITERS) - removed:
@@ -224,16 +245,16 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
                   high=less and (cat in _HIGH_CATEGORIES or label == "AI model training"))
 
 
-def _added_or_removed(clause: Clause, *, added: bool, other_key: str) -> ChangeJudgement:
+def _added_or_removed(clause: Clause, *, added: bool, keys: TextKeys) -> ChangeJudgement:
     if not _states_practice(clause.text):
         return NOT_MATERIAL
-    words = squash(clause.text).split()
-    key = " ".join(words[1:-1])  # inner words: list markers and edge punctuation may differ
-    if len(key) > 20 and key in other_key:
-        return NOT_MATERIAL  # the same wording survives elsewhere (split, merge, duplicate copy)
     cats = clause_categories(clause)
     if not cats:
         return NOT_MATERIAL
+    words = squash(clause.text).split()
+    key = " ".join(words[1:-1])  # inner words: list markers and edge punctuation may differ
+    if len(key) > 20 and key in keys.get("old" if added else "new"):
+        return NOT_MATERIAL  # the same wording survives elsewhere (split, merge, duplicate copy)
     text = plain(clause.text)
     protective = bool(_PROTECTIVE.search(text))
     found = _Found()
@@ -269,14 +290,14 @@ def _judgement(found: _Found) -> ChangeJudgement:
     return ChangeJudgement(True, severity, tuple(_ordered(cats)), direction, tuple(dict.fromkeys(found.reasons)))
 
 
-def judge_change(change: ClauseChange, old_key: str, new_key: str) -> ChangeJudgement:
-    """One ClauseChange → ChangeJudgement. ``old_key``/``new_key`` are the ``squash()``-ed whole texts."""
+def judge_change(change: ClauseChange, keys: TextKeys) -> ChangeJudgement:
+    """One ClauseChange → ChangeJudgement; ``keys`` gives the whole texts for duplicate checks."""
     if change.kind == "moved":
         return NOT_MATERIAL
     if change.kind == "modified" and change.old is not None and change.new is not None:
         return _modified(change)
     if change.kind == "added" and change.new is not None:
-        return _added_or_removed(change.new, added=True, other_key=old_key)
+        return _added_or_removed(change.new, added=True, keys=keys)
     if change.kind == "removed" and change.old is not None:
-        return _added_or_removed(change.old, added=False, other_key=new_key)
+        return _added_or_removed(change.old, added=False, keys=keys)
     return NOT_MATERIAL
