@@ -12,11 +12,13 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    import pysbd
+from monitor.sentences import _segmenter, split_sentences
+from monitor.sentences import clear_caches as _clear_sentence_caches
+
+__all__ = ["EMAIL_PROTECTED", "Clause", "_segmenter", "clean_inline", "clear_caches", "normalise", "segment"]
+__all__ += ["split_sentences"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ _TYPOGRAPHY = str.maketrans(
         "…": "...",
     }
 )
+_TYPOGRAPHY_MAP = {chr(code): to or "" for code, to in _TYPOGRAPHY.items()}
+_TYPOGRAPHY_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _TYPOGRAPHY)) + "]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 _CLOUDFLARE_EMAIL = re.compile(r"\[\s*email\s+protected\s*\]", re.IGNORECASE)
 EMAIL_PROTECTED = "email-protected"  # what a Cloudflare-hidden address folds to (see diff.py)
@@ -51,11 +55,11 @@ _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^>\s]+)>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _URL_QUERY = re.compile(r"((?:https?://|www\.)[^\s?#)\]]+)[?#][^\s)\]]*", re.IGNORECASE)
-_AT = re.compile(r"\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*", re.IGNORECASE)
-_DOT = re.compile(r"\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*", re.IGNORECASE)
-_SPELLED_EMAIL = re.compile(r"\b([\w.+-]+) at ([\w-]+(?:(?:\.| dot )[\w-]+)*(?:\.| dot )[a-z]{2,6})\b")
-_MAILTO = re.compile(r"\bmailto:", re.IGNORECASE)
-_EMPHASIS = re.compile(r"\*+|~~|(?<![^\W_])_+|_+(?![^\W_])")
+# E-mail obfuscation, matched on collapsed, case-folded text: "x [at] y (dot) com", "x at y dot com".
+_BRACKETED = re.compile(r" ?[\[({<] ?(at|@|dot|\.) ?[\])}>] ?")
+_SPELLED_AT = re.compile(r"(?<=[\w.+-]) at (?=[\w-]+(?:(?:\.| dot )[\w-]+)*(?:\.| dot )[a-z]{2,6}\b)")
+_SPELLED_DOT = re.compile(r"(@[\w-]+(?:\.[\w-]+)*) dot (?=[a-z])")
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")
 _LEADING_MARK = re.compile(r"^(?:\s*(?:#{1,6}|>|[-*+•·▪◦‣●○■□]|\|)(?=\s|$))+")
 # Leading enumerators ("2.", "3.2", "(b)", "iv)"), repeated as in a ToC entry "2. [2\\. Sharing](#s)":
 # renumbering a list or its headings is not a change of wording.
@@ -63,116 +67,76 @@ _ENUMERATOR = re.compile(
     r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})(?:[.)]|(?<=\d)(?=\s))(?![a-z]\.)\s*)+",
     re.IGNORECASE,
 )
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]])")
-_SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
-_WS = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r" ([.,;:!?)\]])")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[]) ")
+_SPACE_PUNCT_HINTS = tuple(" " + c for c in ".,;:!?)]")
+_EMAIL_HINTS = ("at)", "at]", "at}", "at>", "dot)", "dot]", "dot}", "dot>", "@")
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts (re's \w is isalnum() plus "_")
+
+# Every step below is guarded by a cheap substring test (C speed): most clauses need few of the regexes, and
+# a regex scan that finds nothing costs as much as one that does. Anchored patterns use match(), not sub().
+
+
+def _typography(text: str) -> str:
+    # str.translate with a dict table is slow per character, and most text has nothing to translate.
+    if text.isascii() and "`" not in text:  # "`" is the one ASCII character the table maps
+        return text
+    # Replace just the characters present: no replacement holds another, so the order does not matter.
+    for char in set(_TYPOGRAPHY_CHARS.findall(text)):
+        text = text.replace(char, _TYPOGRAPHY_MAP[char])
+    return text
+
+
+def _strip_match(pattern: re.Pattern[str], text: str) -> str:
+    """``pattern.sub("", text)`` for a ``^``-anchored pattern that never matches empty."""
+    found = pattern.match(text)
+    return text[found.end() :] if found else text
 
 
 def clean_inline(text: str) -> str:
     """Display-friendly text without Markdown syntax: links → their text, no emphasis or escapes."""
-    text = text.translate(_TYPOGRAPHY)
+    text = _typography(text)
     if "&" in text:
-        text = html.unescape(text).translate(_TYPOGRAPHY)
-    text = _ESCAPE.sub(r"\1", text)
-    text = _CLOUDFLARE_EMAIL.sub(EMAIL_PROTECTED, text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _TAG.sub(" ", text)
-    text = _EMPHASIS.sub("", text)
-    text = _LEADING_MARK.sub("", text.replace("|", " | "))
-    return _WS.sub(" ", text).strip()
+        text = _typography(html.unescape(text))
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
+    if "[" in text:
+        text = _CLOUDFLARE_EMAIL.sub(EMAIL_PROTECTED, text)
+        if "![" in text:
+            text = _IMAGE.sub(r"\1", text)
+        if "](" in text:
+            text = _LINK.sub(r"\1", text)
+        if "][" in text:
+            text = _REF_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _TAG.sub(" ", _AUTOLINK.sub(r"\1", text))
+    text = text.replace("*", "").replace("~~", "")
+    if "_" in text:
+        text = _UNDERSCORE_EMPHASIS.sub("", text)
+    text = _strip_match(_LEADING_MARK, text.replace("|", " | ") if "|" in text else text)
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
     """The matching key of a clause or heading: equal for texts that differ only in formatting."""
-    text = clean_inline(text).replace("|", " ")
-    text = _URL_QUERY.sub(r"\1", text)
-    text = _MAILTO.sub("", text)
-    text = _AT.sub("@", text)
-    text = _DOT.sub(".", text)
-    text = text.casefold()
-    text = _SPELLED_EMAIL.sub(lambda m: m[1] + "@" + m[2].replace(" dot ", "."), text)
-    text = _ENUMERATOR.sub("", _LEADING_MARK.sub("", text.strip()))
-    text = _SPACE_AFTER_OPEN.sub(r"\1", _SPACE_BEFORE_PUNCT.sub(r"\1", text))
-    return _WS.sub(" ", text).strip()
-
-
-# --------------------------------------------------------------------------------------------- sentences
-
-_SEGMENTER: pysbd.Segmenter | None = None
-
-
-def _segmenter() -> pysbd.Segmenter:
-    """pysbd's Segmenter takes long to build, so build it once, on first use."""
-    global _SEGMENTER
-    if _SEGMENTER is None:
-        import pysbd
-
-        _SEGMENTER = pysbd.Segmenter(language="en", clean=False)
-    return _SEGMENTER
-
-
-# A sentence-ending candidate: terminal punctuation, closing quotes/brackets/emphasis, then a space.
-_CANDIDATE = re.compile(r"([^\s]*?)[.!?]+[\"')\]*_”’]*\s+(?=\S)")
-_ABBREVIATIONS = frozenset(
-    {
-        *("e.g", "i.e", "etc", "inc", "ltd", "llc", "co", "corp", "mr", "mrs", "ms", "dr", "prof", "st"),
-        *("no", "nos", "vs", "approx", "art", "sec", "para", "fig", "p", "pp", "vol", "ed", "al", "cf"),
-        *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
-        *("u.s", "u.k", "e.u", "a.m", "p.m", "op", "ph.d", "dept", "est", "gov"),
-    }
-)
-# Spans the splitter must not cut inside: whole links (their targets hold dots and question marks),
-# Markdown escapes ("1\\. Title") and a leading enumerator ("2. ").
-_ATOMIC = re.compile(r"!?\[[^\]]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|\\[.!?]|^\s*\(?\w{1,4}[.)]\s")
-
-
-def _abbreviation_like(word: str) -> bool:
-    word = word.lstrip("([\"'“‘*_").lower()
-    return word in _ABBREVIATIONS or len(word) == 1 or "." in word
-
-
-def _chunks(view: str) -> Iterator[tuple[int, int, bool]]:
-    """Cut ``view`` at plain ``word. Next`` boundaries; flag chunks holding a candidate that may be an
-    abbreviation or initial (``e.g. Google``, ``U.S. Partners``): only those need pysbd, which is slow."""
-    start, ambiguous = 0, False
-    for match in _CANDIDATE.finditer(view):
-        if view[match.end()].islower():  # "etc. and", "e.g. your": not a sentence end
-            continue
-        if match[1] and _abbreviation_like(match[1]):
-            ambiguous = True
-            continue
-        yield start, match.end(), ambiguous
-        start, ambiguous = match.end(), False
-    yield start, len(view), ambiguous
-
-
-def _pysbd_spans(view: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Sentence spans pysbd finds in ``view[start:end]``, as offsets into ``view``."""
-    pos = start
-    for piece in _segmenter().segment(view[start:end]):
-        found = view.find(piece.strip(), pos, end)
-        if found < 0:  # pysbd normalised something inside: give up on this chunk rather than lose words
-            yield pos, end
-            return
-        pos = found + len(piece.strip())
-        yield found, pos
-    if pos < end:
-        yield pos, end
-
-
-@lru_cache(maxsize=1 << 14)
-def split_sentences(text: str) -> tuple[str, ...]:
-    """Sentences of one paragraph or list item, as substrings of ``text`` (whitespace-stripped)."""
-    # Atomic spans hide behind same-length filler, so offsets in the view are offsets in the text.
-    view = _ATOMIC.sub(lambda m: "x" * len(m[0]), text)
-    spans: list[tuple[int, int]] = []
-    for start, end, ambiguous in _chunks(view):
-        spans.extend(_pysbd_spans(view, start, end) if ambiguous else [(start, end)])
-    return tuple(s for s in (text[a:b].strip() for a, b in spans) if s)
+    text = " ".join(clean_inline(text).replace("|", " ").casefold().split())
+    if ("://" in text or "www." in text) and ("?" in text or "#" in text):
+        text = _URL_QUERY.sub(r"\1", text)
+    if "mailto:" in text:
+        text = text.replace("mailto:", "")
+    if any(hint in text for hint in _EMAIL_HINTS):
+        text = _BRACKETED.sub(lambda m: "@" if m[1] in ("at", "@") else ".", text)
+    if " at " in text:
+        text = _SPELLED_AT.sub("@", text)
+    while "@" in text and " dot " in text and _SPELLED_DOT.search(text):
+        text = _SPELLED_DOT.sub(r"\1.", text)
+    text = _strip_match(_ENUMERATOR, _strip_match(_LEADING_MARK, text))
+    if any(hint in text for hint in _SPACE_PUNCT_HINTS):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if "( " in text or "[ " in text:
+        text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    return " ".join(text.split())
 
 
 # ------------------------------------------------------------------------------------------ block parsing
@@ -186,6 +150,11 @@ class _Line:
     text: str
     level: int = 0  # heading level (Markdown # count; pseudo-headings below all of them)
     enum: str | None = None  # enumerator style ("1", "1.1", "a", "A", "(") of a numbered/lettered line
+    # Filled in by _block_lines (lines are cached per block and shared between texts, so all of these
+    # depend on the line alone; what depends on neighbours is decided in segment):
+    candidate: int | None = None  # heading level if this line may be a heading, else None
+    plain_title: bool = False  # a heading candidate without any marker, not ALL CAPS (_is_plain_title)
+    pieces: tuple[tuple[str, str], ...] | None = None  # its clauses' (text, norm), computed on first use
 
 
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -199,9 +168,10 @@ _ENUM = re.compile(
     r"(?:\s+|(?=[A-Z][a-z]))"
 )
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_TERMINAL = re.compile(r"[.!?:;,][\"')\]*_”’]*$")
-_SENTENCE_END = re.compile(r"[.!?;:][\"')\]*_”’]*$")
+_TERMINALS = ".!?:;,"
+_CLOSERS = "\"')]*_”’"  # what may follow a sentence's terminal punctuation
 _BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<body>.+?)\1$", re.DOTALL)
+_HEADING_MAX_RAW = 400  # longer lines (even with link targets) are never headings
 PSEUDO_LEVEL = 7  # pseudo-headings (bold, ALL CAPS, numbered) nest below every Markdown heading
 
 
@@ -214,13 +184,15 @@ def _enum_style(marker: str) -> str:
     return "a" if core.islower() else "A"
 
 
+def _ends_with(text: str, terminals: str) -> bool:
+    """Whether ``text`` ends with one of ``terminals``, then only closing quotes, brackets or emphasis."""
+    core = text.rstrip(_CLOSERS)
+    return bool(core) and core[-1] in terminals
+
+
 def _starts_lower(line: str) -> bool:
     first = line.lstrip(" *_\"'“‘([")[:1]
     return first.islower()
-
-
-def _starts_block(stripped: str) -> bool:
-    return bool(_BULLET.match(stripped) or _ENUM.match(stripped) or _ROW.match(stripped))
 
 
 def _logical_lines(text: str) -> list[_Line]:
@@ -243,7 +215,7 @@ def _logical_lines(text: str) -> list[_Line]:
         buf, raw_count = [], 0
 
     for raw in text.splitlines():
-        line = _QUOTE.sub("", raw).rstrip()
+        line = (_strip_match(_QUOTE, raw) if ">" in raw else raw).rstrip()
         stripped = line.strip()
         if not stripped:
             flush()
@@ -285,7 +257,7 @@ def _continues(previous: str, line: str) -> bool:
         return True
     # A short line without a sentence end is a heading, label or date line, not the middle of a wrapped
     # paragraph (wrapped lines run close to the wrap width).
-    if len(previous) < _WRAP_MIN or _SENTENCE_END.search(previous):
+    if len(previous) < _WRAP_MIN or _ends_with(previous, ".!?;:"):
         return False
     return _heading_level(previous) is None
 
@@ -296,13 +268,16 @@ _WRAP_MIN = 40
 # --------------------------------------------------------------------------------------------- headings
 
 
+@lru_cache(maxsize=1 << 14)
 def _heading_level(text: str) -> int | None:
     """The level of a heading-like line (bold-only, enumerated or a short unpunctuated title), else None."""
+    if len(text) > _HEADING_MAX_RAW or _ends_with(text.rstrip().rstrip(":*_"), _TERMINALS):  # cheap rejects
+        return None
     bold = _BOLD_ONLY.match(text.strip())
     body = clean_inline(bold["body"] if bold else text)
     if not body or len(body) > 120 or not any(c.isalpha() for c in body):
         return None
-    if _TERMINAL.search(body.rstrip(":")):
+    if _ends_with(body.rstrip(":"), _TERMINALS):
         return None
     numbered = _ENUM.match(body)
     title = body[numbered.end() :] if numbered else body
@@ -324,33 +299,75 @@ def _is_plain_title(line: _Line) -> bool:
     return not line.text.isupper()
 
 
+def _candidate(line: _Line) -> int | None:
+    """The heading level of ``line`` if it is a heading, or could be one unless it stands in a list run."""
+    if line.kind == "heading":
+        return line.level
+    if line.kind == "row" or (line.kind == "item" and line.enum is None):
+        return None
+    return _heading_level(line.text)
+
+
 def _in_list_run(lines: list[_Line], i: int) -> bool:
     """A run of short numbered lines, or of short unmarked lines, is a list, not a series of headings."""
     neighbours = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
     if lines[i].enum is not None:
         return any(n.enum == lines[i].enum for n in neighbours)
-    return _is_plain_title(lines[i]) and any(_is_plain_title(n) for n in neighbours)
+    return lines[i].plain_title and any(n.plain_title for n in neighbours)
 
 
 def _as_heading(lines: list[_Line], i: int) -> int | None:
     line = lines[i]
-    if line.kind == "heading":
-        return line.level
-    if line.kind == "row" or (line.kind == "item" and line.enum is None):
-        return None
-    level = _heading_level(line.text)
-    return None if level is None or _in_list_run(lines, i) else level
+    if line.kind == "heading" or line.candidate is None:
+        return line.candidate
+    return None if _in_list_run(lines, i) else line.candidate
 
 
 # ---------------------------------------------------------------------------------------------- segment
 
+# Blank lines end every logical line (_logical_lines flushes at them and keeps no state across them), so a
+# text is parsed block by block, and each block's lines are cached: consecutive versions share most blocks.
+_BLANK_RUN = re.compile(r"\n(?:[^\S\n]*\n)+")
+# Layout-only characters are removed before parsing so they cannot hide list markers or blank lines.
+_LAYOUT_CHARS = re.compile(f"[{_INVISIBLE}{_SPACES}]")
+
+
+def _layout_char(match: re.Match[str]) -> str:
+    return "" if match[0] in _INVISIBLE else " "
+
+
+@lru_cache(maxsize=1 << 14)
+def _block_lines(block: str) -> tuple[_Line, ...]:
+    lines = _logical_lines(block)
+    for line in lines:
+        line.candidate = _candidate(line)
+        line.plain_title = _is_plain_title(line)
+    return tuple(lines)
+
+
+def _pieces(line: _Line) -> tuple[tuple[str, str], ...]:
+    """The (text, norm) of the clauses of a non-heading line; cached on the line."""
+    if line.pieces is None:
+        texts = (line.text,) if line.kind == "row" else split_sentences(" ".join(line.text.split()))
+        normed = ((piece, normalise(piece)) for piece in texts)
+        line.pieces = tuple((piece, norm) for piece, norm in normed if _ALNUM.search(norm))
+    return line.pieces
+
 
 def segment(text: str) -> tuple[Clause, ...]:
     """Split a policy text into clauses, each with its heading path and normalised matching key."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LAYOUT)
-    lines = _logical_lines(text)
+    return _segment(text)
+
+
+@lru_cache(maxsize=8)  # the daemon diffs version N with N+1, then N+1 with N+2
+def _segment(text: str) -> tuple[Clause, ...]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = _LAYOUT_CHARS.sub(_layout_char, text)
+    lines = [line for block in _BLANK_RUN.split(text) for line in _block_lines(block)]
     clauses: list[Clause] = []
     stack: list[tuple[int, str]] = []
+    section: tuple[str, ...] = ()
     for i, line in enumerate(lines):
         level = _as_heading(lines, i)
         if level is not None:
@@ -359,15 +376,15 @@ def segment(text: str) -> tuple[Clause, ...]:
                 while stack and stack[-1][0] >= level:
                     stack.pop()
                 stack.append((level, title))
+                section = tuple(title for _, title in stack)
             continue
-        section = tuple(title for _, title in stack)
-        pieces = (line.text,) if line.kind == "row" else split_sentences(_WS.sub(" ", line.text))
-        for piece in pieces:
-            norm = normalise(piece)
-            if any(c.isalnum() for c in norm):
-                clauses.append(Clause(text=piece, norm=norm, section=section, index=len(clauses)))
+        for piece, norm in _pieces(line):
+            clauses.append(Clause(text=piece, norm=norm, section=section, index=len(clauses)))
     return tuple(clauses)
 
 
-# Layout-only characters are removed before parsing so they cannot hide list markers or blank lines.
-_LAYOUT = str.maketrans({**dict.fromkeys(_INVISIBLE, None), **dict.fromkeys(_SPACES, " ")})
+def clear_caches() -> None:
+    """Forget every cached parse (for benchmarks of a cold start)."""
+    for cached in (_segment, _block_lines, normalise, _heading_level):
+        cached.cache_clear()
+    _clear_sentence_caches()

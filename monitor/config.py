@@ -158,9 +158,7 @@ class WebhookNotifierSettings(Section):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
-NotifierSettings = Annotated[
-    EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")
-]
+NotifierSettings = Annotated[EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")]
 
 
 class PolicySettings(Section):

@@ -280,6 +280,18 @@ def similarity(old: str, new: str) -> float:
     return ratio
 
 
+def _similarity_at_least(old: str, new: str, threshold: float) -> float | None:
+    """``similarity(old, new)`` if it reaches ``threshold``, else None, often found without computing it:
+    difflib's quick ratios are cheap upper bounds of the word ratio (exact: the same integer arithmetic)."""
+    old_words, new_words = old.split(), new.split()
+    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+    if max(len(old_words), len(new_words)) <= _SHORT_CLAUSE_WORDS:
+        return max(matcher.ratio(), SequenceMatcher(None, old, new, autojunk=False).ratio())
+    if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+        return None
+    return matcher.ratio()
+
+
 def _pairs(removed: list[_Entry], added: list[_Entry]) -> list[tuple[_Entry, _Entry, float]]:
     """Removed/added pairs similar enough to be one modified clause, greedily best-first."""
     index: dict[str, list[int]] = defaultdict(list)
@@ -296,9 +308,10 @@ def _pairs(removed: list[_Entry], added: list[_Entry]) -> list[tuple[_Entry, _En
             short = union <= _SHORT_CLAUSE_WORDS * 2  # too few tokens for the overlap to rule anything out
             if not short and len(old.tokens & new.tokens) / union < _JACCARD_PREFILTER:
                 continue
-            ratio = similarity(old.clause.norm, new.clause.norm)
             local = old.hunk == new.hunk
-            if ratio >= (LOCAL_MODIFIED_THRESHOLD if local else MODIFIED_THRESHOLD):
+            threshold = LOCAL_MODIFIED_THRESHOLD if local else MODIFIED_THRESHOLD
+            ratio = _similarity_at_least(old.clause.norm, new.clause.norm, threshold)
+            if ratio is not None and ratio >= threshold:
                 scored.append((ratio + (_LOCALITY_BONUS if local else 0.0), ratio, r, k))
     scored.sort(key=lambda s: (-s[0], s[2], s[3]))
     used_old: set[int] = set()

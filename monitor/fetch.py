@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,6 @@ from typing import Self
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from monitor.config import FetchSettings
 from monitor.errors import ContentTooLarge, FetchError, RobotsDisallowed
@@ -85,7 +85,9 @@ class Fetcher:
         self._settings = settings
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._throttle = Throttle(settings.concurrency)
+        self._throttle = Throttle(
+            settings.concurrency, default_interval=settings.per_host_interval.total_seconds()
+        )
         self._robots = RobotsCache(self._download_robots, ttl=settings.robots_cache_ttl.total_seconds())
         self._timeout = settings.timeout.total_seconds()
 
@@ -106,8 +108,12 @@ class Fetcher:
                 "Accept": ACCEPT,
                 "Accept-Language": "en",
             },
+            event_hooks={"request": [self._on_request]},
         )
         return self
+
+    async def _on_request(self, request: httpx.Request) -> None:
+        self._throttle.request_started(host_key(str(request.url)))
 
     async def __aexit__(
         self,
@@ -160,11 +166,10 @@ class Fetcher:
         error = state.outcome.exception() if state.outcome is not None else None
         if isinstance(error, _Transient) and error.retry_after is not None:
             return error.retry_after
+        # Exponential backoff with full-step jitter so that checks failing together do not retry together.
         initial = self._settings.retry_backoff.total_seconds()
-        backoff = wait_exponential_jitter(
-            initial=initial, max=max(initial, self._settings.max_retry_after.total_seconds()), jitter=initial
-        )
-        return float(backoff(state))
+        backoff = initial * 2 ** (state.attempt_number - 1) + random.uniform(0, initial)
+        return min(backoff, max(initial, self._settings.max_retry_after.total_seconds()))
 
     async def _attempt(self, url: str, headers: dict[str, str], interval: float) -> FetchResult:
         client = self._require_client()
@@ -174,7 +179,9 @@ class Fetcher:
                 async with asyncio.timeout(self._timeout), client.stream("GET", url, headers=headers) as resp:
                     fetched_at = datetime.now(UTC)
                     self._check_status(resp)
-                    body = b"" if resp.status_code == 304 else await _read_capped(resp, self._settings.max_bytes)
+                    body = (
+                        b"" if resp.status_code == 304 else await _read_capped(resp, self._settings.max_bytes)
+                    )
         return _result(resp, body, fetched_at, elapsed_ms=int((time.monotonic() - started) * 1000))
 
     def _check_status(self, response: httpx.Response) -> None:

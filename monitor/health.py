@@ -37,15 +37,24 @@ def record_failure(
         policy.last_http_status = status
         session.add(
             CheckEvent(
-                policy_id=policy.id, at=now, outcome=outcome, http_status=status,
-                error=policy.last_error, duration_ms=duration_ms, worker=ctx.worker,
+                policy_id=policy.id,
+                at=now,
+                outcome=outcome,
+                http_status=status,
+                error=policy.last_error,
+                duration_ms=duration_ms,
+                worker=ctx.worker,
             )
         )
         threshold = ctx.settings.alerts.failure_threshold
         if policy.consecutive_failures >= threshold and not policy.broken_alerted:
             policy.broken_alerted = True
             enqueue_health_alert(
-                session, ctx.settings, policy_settings, policy, kind="broken",
+                session,
+                ctx.settings,
+                policy_settings,
+                policy,
+                kind="broken",
                 failing_since=policy.failing_since,
                 detail=f"{policy.consecutive_failures} consecutive failed checks; last: {policy.last_error}",
             )
@@ -63,7 +72,11 @@ def record_success(
         policy = queries.get_policy(session, policy_settings.name)
         if policy.broken_alerted and policy.failing_since is not None:
             enqueue_health_alert(
-                session, ctx.settings, policy_settings, policy, kind="recovered",
+                session,
+                ctx.settings,
+                policy_settings,
+                policy,
+                kind="recovered",
                 failing_since=policy.failing_since,
                 detail=f"checks succeed again after {policy.consecutive_failures} failures",
             )

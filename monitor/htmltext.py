@@ -20,9 +20,12 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 LISTS = frozenset({"ul", "ol", "menu"})
 SKIPPED = frozenset({"-comment", "img", "picture", "video", "audio", "map", "head", "title", "meta", "link"})
 BLOCKS = frozenset(
-    "p div section article main blockquote address figure figcaption center details summary fieldset "
-    "form legend dl dt dd hr header footer nav aside li tr td th thead tbody tfoot caption body html "
-    "noframes".split()
+    {
+        *("p", "div", "section", "article", "main", "blockquote", "address", "figure", "figcaption"),
+        *("center", "details", "summary", "fieldset", "form", "legend", "dl", "dt", "dd", "hr"),
+        *("header", "footer", "nav", "aside", "li", "tr", "td", "th", "thead", "tbody", "tfoot"),
+        *("caption", "body", "html", "noframes"),
+    }
 )
 BOLD = frozenset({"b", "strong"})
 MAIN_SHARE = 0.5  # a main/article element is the content when it holds at least this share of the text
@@ -31,11 +34,44 @@ SMALL_FORM = 1500  # forms wrapping the whole page (ASP.NET) are kept; small one
 SMALL_BANNER = 3000  # cookie banners are short; a long "cookies" element is the policy's own section
 MAX_DEPTH = 300  # deeper markup is flattened to text instead of recursing further
 _COOKIE_WORDS = ("cookie", "consent", "gdpr")
-_BANNER_WORDS = ("banner", "bar", "notice", "popup", "pop-up", "modal", "dialog", "law", "alert",
-                 "overlay", "prompt", "wall", "manager", "accept")
-_CMP_PREFIXES = ("onetrust", "ot-sdk", "cookiebot", "cybotcookiebot", "truste-consent", "usercentrics",
-                 "didomi", "qc-cmp", "osano", "iubenda-cs", "termly", "cky-consent", "cookie-law-info",
-                 "borlabs", "cmplz", "klaro", "cc-banner", "cc-window", "gdpr-banner", "gdpr-consent")
+_BANNER_WORDS = (
+    "banner",
+    "bar",
+    "notice",
+    "popup",
+    "pop-up",
+    "modal",
+    "dialog",
+    "law",
+    "alert",
+    "overlay",
+    "prompt",
+    "wall",
+    "manager",
+    "accept",
+)
+_CMP_PREFIXES = (
+    "onetrust",
+    "ot-sdk",
+    "cookiebot",
+    "cybotcookiebot",
+    "truste-consent",
+    "usercentrics",
+    "didomi",
+    "qc-cmp",
+    "osano",
+    "iubenda-cs",
+    "termly",
+    "cky-consent",
+    "cookie-law-info",
+    "borlabs",
+    "cmplz",
+    "klaro",
+    "cc-banner",
+    "cc-window",
+    "gdpr-banner",
+    "gdpr-consent",
+)
 
 
 def matches(root: LexborNode, selectors: Sequence[str]) -> list[LexborNode]:
@@ -179,7 +215,7 @@ class _Renderer:
 
     def render(self, node: LexborNode, depth: int = 0) -> None:
         for child in node.iter(include_text=True):
-            tag = child.tag
+            tag = child.tag or ""
             if tag == "-text":
                 self._inline.append(child.text(deep=False).replace("\n", " "))
             elif tag == "br":
@@ -193,9 +229,9 @@ class _Renderer:
 
     def render_element(self, node: LexborNode) -> None:
         """Render ``node`` itself (not only its children): a selected ``<h2>`` stays a heading."""
-        if node.tag in SKIPPED or node.tag == "-text":
-            return
-        self._element(node, node.tag, 0)
+        tag = node.tag or ""
+        if tag and tag not in SKIPPED and tag != "-text":
+            self._element(node, tag, 0)
 
     def _element(self, node: LexborNode, tag: str, depth: int) -> None:
         if tag in HEADINGS:
@@ -286,9 +322,11 @@ def _is_layout_table(node: LexborNode) -> bool:
     """Tables used for page layout: nested tables, headings inside, or a single cell."""
     if (node.attributes.get("role") or "") in ("presentation", "none"):
         return True
-    return len(node.css("table")) > 1 or len(node.css("td, th")) <= 1 or node.css_first(
-        "h1, h2, h3, h4, h5, h6"
-    ) is not None
+    return (
+        len(node.css("table")) > 1
+        or len(node.css("td, th")) <= 1
+        or node.css_first("h1, h2, h3, h4, h5, h6") is not None
+    )
 
 
 def table_rows(node: LexborNode) -> list[str]:

@@ -8,6 +8,7 @@ and batches the one write an unchanged page costs. The CLI's ``check``, the daem
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,13 @@ class CheckOutcome:
 
 
 OUTCOMES = (
-    "unchanged", "not_modified", "first_version", "new_version", "reverted", "failed", "anomaly",
+    "unchanged",
+    "not_modified",
+    "first_version",
+    "new_version",
+    "reverted",
+    "failed",
+    "anomaly",
     "robots_disallowed",
 )
 FAILED_OUTCOMES = frozenset({"failed", "anomaly", "robots_disallowed"})
@@ -90,14 +97,16 @@ def preload_state(ctx: PipelineContext, names: Sequence[str]) -> None:
         for policy in session.exec(select(Policy).where(col(Policy.name).in_(list(names)))):
             assert policy.id is not None
             ctx.known[policy.name] = _Known(
-                policy.id, policy.etag, policy.last_modified, policy.last_body_sha256,
-                policy.consecutive_failures > 0, None,
+                policy.id,
+                policy.etag,
+                policy.last_modified,
+                policy.last_body_sha256,
+                policy.consecutive_failures > 0,
+                None,
             )
 
 
 def _known_state(ctx: PipelineContext, name: str, *, need_text: bool) -> _Known:
-    if not need_text and (preloaded := ctx.known.pop(name, None)) is not None:
-        return preloaded
     with session_scope(ctx.engine) as session:
         policy = queries.get_policy(session, name)
         assert policy.id is not None
@@ -115,8 +124,11 @@ def _known_state(ctx: PipelineContext, name: str, *, need_text: bool) -> _Known:
 async def _extract(result: FetchResult, policy: PolicySettings) -> str:
     def run() -> str:
         return extract(
-            result.body, content_type=result.content_type, url=result.url,
-            select=policy.select, remove=policy.remove,
+            result.body,
+            content_type=result.content_type,
+            url=result.url,
+            select=policy.select,
+            remove=policy.remove,
         )
 
     if len(result.body) > THREAD_EXTRACT_BYTES:
@@ -131,7 +143,9 @@ def _elapsed(started: float) -> int:
 async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOutcome:
     """One live check of one policy, through every step of the pipeline."""
     started = time.perf_counter()
-    known = _known_state(ctx, policy.name, need_text=False)
+    known = ctx.known.pop(policy.name, None)
+    if known is None:
+        known = await asyncio.to_thread(_known_state, ctx, policy.name, need_text=False)
     try:
         result = await ctx.fetcher.fetch(
             policy.url, etag=known.etag, last_modified=known.last_modified,
@@ -140,22 +154,23 @@ async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOut
     except FetchError as error:
         return await _failed(ctx, policy, error.reason, str(error), error.status, started)
 
-    body_sha = sha256_hex(result.body) if not result.not_modified else known.last_body_sha256
-    if (result.not_modified or body_sha == known.last_body_sha256) and not known.failing:
-        assert known.policy_id is not None
-        ctx.pending_touches.append((known.policy_id, result.fetched_at, "not_modified" if result.not_modified else "unchanged"))
+    body_sha = known.last_body_sha256 if result.not_modified else sha256_hex(result.body)
+    if result.not_modified or body_sha == known.last_body_sha256:
         outcome = "not_modified" if result.not_modified else "unchanged"
-        return CheckOutcome(policy.name, outcome, _elapsed(started), http_status=result.status)
-    if result.not_modified:
-        # Recovering from failures with a 304: the stored text is still current.
-        await asyncio.to_thread(record_success, ctx, policy, result, None)
-        return CheckOutcome(policy.name, "not_modified", _elapsed(started), http_status=result.status)
+        if not known.failing:
+            # The cheap path: no extraction and no write but one batched touch.
+            ctx.pending_touches.append((known.policy_id, result.fetched_at, outcome))
+            return CheckOutcome(policy.name, outcome, _elapsed(started), http_status=result.status)
+        if result.not_modified:
+            # Recovering from failures with a 304: the stored text is still current.
+            await asyncio.to_thread(record_success, ctx, policy, result, None)
+            return CheckOutcome(policy.name, outcome, _elapsed(started), http_status=result.status)
 
     text = await _extract(result, policy)
-    latest = _known_state(ctx, policy.name, need_text=True).latest_text
-    anomaly = detect_anomaly(latest, text)
+    anomaly = await asyncio.to_thread(_anomaly_against_latest, ctx, policy.name, text)
     if anomaly is not None:
-        return await _failed(ctx, policy, anomaly, f"page looks like {anomaly.replace('_', ' ')}", result.status, started)
+        message = f"page looks like {anomaly.replace('_', ' ')}"
+        return await _failed(ctx, policy, anomaly, message, result.status, started)
 
     ingested = await asyncio.to_thread(_ingest_live, ctx, policy, result, text, started)
     await asyncio.to_thread(record_success, ctx, policy, result, body_sha)
@@ -166,26 +181,69 @@ async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOut
     )
 
 
+def _anomaly_against_latest(ctx: PipelineContext, name: str, text: str) -> str | None:
+    """Is ``text`` an error page, a wall or a stub rather than a version? (Reads the latest version.)"""
+    latest = _known_state(ctx, name, need_text=True).latest_text
+    if not mostly_new(latest, text):
+        return detect_anomaly(latest, text, check_language=False)
+    # The language model costs ~1.4 s and ~60 MB to load: only a page that is mostly new text can have
+    # switched language, and concurrent checks must not each load it (its cache is not thread-safe).
+    with _LANGUAGE_LOCK:
+        return detect_anomaly(latest, text, check_language=True)
+
+
+_LANGUAGE_LOCK = threading.Lock()
+
+
+def mostly_new(old_text: str | None, new_text: str) -> bool:
+    """True when fewer than half the lines of ``new_text`` appear verbatim in ``old_text``."""
+    if old_text is None:
+        return False
+    old_lines = set(old_text.splitlines())
+    new_lines = [line for line in new_text.splitlines() if line.strip()]
+    kept = sum(line in old_lines for line in new_lines)
+    return kept * 2 < len(new_lines)
+
+
 def _ingest_live(
     ctx: PipelineContext, policy: PolicySettings, result: FetchResult, text: str, started: float
 ) -> IngestResult:
     raw = RawCapture(
-        url=result.url, body=result.body, status_code=result.status, content_type=result.content_type,
-        headers=result.headers, fetched_at=result.fetched_at,
+        url=result.url,
+        body=result.body,
+        status_code=result.status,
+        content_type=result.content_type,
+        headers=result.headers,
+        fetched_at=result.fetched_at,
     )
     return ingest_text(
-        ctx.engine, ctx.settings, policy, text, observed_at=result.fetched_at, raw=raw,
-        event={"outcome": "changed", "http_status": result.status, "duration_ms": _elapsed(started),
-               "worker": ctx.worker},
+        ctx.engine,
+        ctx.settings,
+        policy,
+        text,
+        observed_at=result.fetched_at,
+        raw=raw,
+        event={
+            "outcome": "changed",
+            "http_status": result.status,
+            "duration_ms": _elapsed(started),
+            "worker": ctx.worker,
+        },
     )
 
 
 async def _failed(
-    ctx: PipelineContext, policy: PolicySettings, reason: str, message: str, status: int | None,
+    ctx: PipelineContext,
+    policy: PolicySettings,
+    reason: str,
+    message: str,
+    status: int | None,
     started: float,
 ) -> CheckOutcome:
-    outcome = "robots_disallowed" if reason == "robots_disallowed" else (
-        "anomaly" if reason in ANOMALY_REASONS else "failed"
+    outcome = (
+        "robots_disallowed"
+        if reason == "robots_disallowed"
+        else ("anomaly" if reason in ANOMALY_REASONS else "failed")
     )
     duration = _elapsed(started)
     await asyncio.to_thread(record_failure, ctx, policy, outcome, reason, message, status, duration)

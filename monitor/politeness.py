@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 # How long an unreachable/5xx robots.txt is trusted as "allow all" before asking again: short, because
 # the real rules may forbid us and a transient outage should not hide them for the whole cache TTL.
 UNREACHABLE_ROBOTS_TTL = 300.0
+# A Crawl-delay above this is capped: longer waits would make a check outlive its scheduling lease, and
+# one request a minute is already far below any crawl rate a site could mean to forbid.
+MAX_CRAWL_DELAY = 60.0
 
 
 def host_key(url: str) -> str:
@@ -33,14 +36,19 @@ def host_key(url: str) -> str:
 class _HostGate:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
+    interval: float = 0.0
 
 
 class Throttle:
     """A global concurrency cap plus a minimum interval between request starts on each host."""
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, *, default_interval: float = 0.0) -> None:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._gates: dict[str, _HostGate] = {}
+        self._default_interval = default_interval
+
+    def _gate(self, host: str) -> _HostGate:
+        return self._gates.setdefault(host, _HostGate(interval=self._default_interval))
 
     @asynccontextmanager
     async def slot(self, host: str, min_interval: float) -> AsyncIterator[None]:
@@ -50,17 +58,27 @@ class Throttle:
         never start closer than ``min_interval``; sleeping happens before taking a global slot so a
         slow host does not occupy capacity other hosts could use.
         """
-        gate = self._gates.setdefault(host, _HostGate())
+        gate = self._gate(host)
         async with gate.lock:
-            delay = gate.next_start - time.monotonic()
-            if delay > 0:
+            # A loop, because request_started() may push next_start later while we sleep.
+            while (delay := gate.next_start - time.monotonic()) > 0:
                 await asyncio.sleep(delay)
             await self._semaphore.acquire()
+            gate.interval = min_interval
             gate.next_start = time.monotonic() + min_interval
         try:
             yield
         finally:
             self._semaphore.release()
+
+    def request_started(self, host: str) -> None:
+        """A request (or a redirect hop) went on the wire: spacing counts from now, not from the grant.
+
+        Under load the gap between being granted a slot and sending can vary by tens of milliseconds;
+        counting from the send keeps the promised spacing exact, and also spaces redirect hops.
+        """
+        gate = self._gate(host)
+        gate.next_start = max(gate.next_start, time.monotonic() + gate.interval)
 
 
 @dataclass(frozen=True)
@@ -77,7 +95,7 @@ class RobotsRules:
         if self.parser is None:
             return 0.0
         delay = self.parser.crawl_delay(user_agent)
-        return float(delay) if delay else 0.0
+        return min(float(delay), MAX_CRAWL_DELAY) if delay else 0.0
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,10 @@ def render_text(report: dict[str, Any], *, title: str = "") -> RenderableType:
         head.append(title + "\n", style="bold")
     if report.get("anomaly"):
         head.append(f"ANOMALY: {report['anomaly']}\n", style="bold magenta")
-    head.append(("MATERIAL" if report["material"] else "not material") + f" · severity {severity}",
-                style=SEVERITY_STYLE.get(severity, ""))
+    head.append(
+        ("MATERIAL" if report["material"] else "not material") + f" · severity {severity}",
+        style=SEVERITY_STYLE.get(severity, ""),
+    )
     head.append(f" · {report['direction']}")
     if report.get("categories"):
         head.append(" · " + ", ".join(report["categories"]))

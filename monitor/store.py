@@ -15,14 +15,17 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from monitor.analysis import Analysis, analyse
 from monitor.config import PolicySettings, Settings
 from monitor.errors import StorageError
-from monitor.analysis import Analysis, analyse
 from notifiers.outbox import enqueue_change_alerts
 from storage import queries
-from storage.codec import encode, encode_text, sha256_hex
+from storage.codec import encode, sha256_hex
 from storage.engine import session_scope
 from storage.models import LIVE, Change, CheckEvent, Policy, Snapshot, Version
+from storage.search import index_version
+from storage.texts import encode_new_version
+
 
 @dataclass(frozen=True)
 class RawCapture:
@@ -64,8 +67,17 @@ def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _
         before_id = before.id if before else None
         after_id = after.id if after else None
     sha = sha256_hex(text)
-    into_new = analyse(before_text, text) if before_text is not None and before and before.text_sha256 != sha else None
-    out_of_new = analyse(text, after_text) if after_text is not None and after and after.text_sha256 != sha else None
+    if (before and before.text_sha256 == sha) or (after and after.text_sha256 == sha):
+        # An equal neighbour is only extended (see _write): no change record, so nothing to analyse.
+        return _Plan(before_id, after_id, None, None)
+    into_new = (
+        analyse(before_text, text)
+        if before_text is not None and before and before.text_sha256 != sha
+        else None
+    )
+    out_of_new = (
+        analyse(text, after_text) if after_text is not None and after and after.text_sha256 != sha else None
+    )
     return _Plan(before_id, after_id, into_new, out_of_new)
 
 
@@ -88,7 +100,9 @@ def _snapshot(policy_id: int, raw: RawCapture, *, source: str, archived_at: date
     )
 
 
-def _change(policy_id: int, old: Version, new: Version, analysis: Analysis, *, reverted: int | None) -> Change:
+def _change(
+    policy_id: int, old: Version, new: Version, analysis: Analysis, *, reverted: int | None
+) -> Change:
     assert old.id is not None and new.id is not None
     judgement = analysis.judgement
     return Change(
@@ -140,12 +154,28 @@ def ingest_text(
         with session_scope(engine) as session:
             policy = queries.get_policy(session, policy_settings.name)
             before, after = queries.time_neighbours(session, policy_id, observed_at)
-            if (before.id if before else None, after.id if after else None) != (plan.before_id, plan.after_id):
+            if (before.id if before else None, after.id if after else None) != (
+                plan.before_id,
+                plan.after_id,
+            ):
                 continue  # another writer changed the neighbourhood; plan again
             return _write(
-                session, settings, policy_settings, policy, text, sha, before, after, plan,
-                observed_at=observed_at, source=source, archived_at=archived_at, raw=raw,
-                alerts=alerts and source == LIVE, digest_group=digest_group, event=event,
+                session,
+                settings,
+                policy_settings,
+                policy,
+                text,
+                sha,
+                before,
+                after,
+                plan,
+                observed_at=observed_at,
+                source=source,
+                archived_at=archived_at,
+                raw=raw,
+                alerts=alerts and source == LIVE,
+                digest_group=digest_group,
+                event=event,
             )
     raise StorageError(f"{policy_settings.name}: history kept changing under a concurrent writer")
 
@@ -187,10 +217,11 @@ def _write(
 
     earlier = queries.earlier_version_with_text(session, policy.id, sha, before=observed_at)
     reverted = earlier.number if earlier is not None else None
-    codec, blob = encode_text(text)
+    number = queries.next_version_number(session, policy.id)
+    codec, blob = encode_new_version(session, policy.id, number, text)
     version = Version(
         policy_id=policy.id,
-        number=queries.next_version_number(session, policy.id),
+        number=number,
         text_sha256=sha,
         text_size=len(text.encode("utf-8")),
         text_codec=codec,
@@ -205,6 +236,7 @@ def _write(
     session.add(version)
     session.flush()
     assert version.id is not None
+    index_version(session, version, text)
     if snapshot is not None:
         snapshot.version_id = version.id
         session.add(snapshot)
@@ -231,7 +263,9 @@ def _write(
         )
     if event is not None:
         session.add(CheckEvent(policy_id=policy.id, version_id=version.id, **event))
-    outcome = "first_version" if before is None and after is None else "reverted" if reverted else "new_version"
+    outcome = (
+        "first_version" if before is None and after is None else "reverted" if reverted else "new_version"
+    )
     return IngestResult(
         outcome,
         version.number,

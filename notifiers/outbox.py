@@ -35,8 +35,12 @@ def enqueue_change_alerts(
     change: Change,
     *,
     digest_group: str | None = None,
+    force_digest: bool = False,
 ) -> list[Alert]:
-    """Queue a material change for every notifier of the policy whose threshold it meets."""
+    """Queue a material change for every notifier of the policy whose threshold it meets.
+
+    ``digest_group`` applies to notifiers with ``digest = true``, or to all with ``force_digest``.
+    """
     assert policy.id is not None and change.id is not None
     queued: list[Alert] = []
     for notifier_id in settings.notifiers_for(policy_settings):
@@ -53,11 +57,29 @@ def enqueue_change_alerts(
                 notifier_id=notifier_id,
                 kind="change",
                 severity=change.severity,
-                digest_group=digest_group if notifier.digest else None,
+                digest_group=digest_group if notifier.digest or force_digest else None,
             ),
         )
         if alert is not None:
             queued.append(alert)
+    return queued
+
+
+def enqueue_backfill_digest(
+    session: Session,
+    settings: Settings,
+    policy_settings: PolicySettings,
+    policy: Policy,
+    changes: list[Change],
+    *,
+    group: str,
+) -> list[Alert]:
+    """Queue a backfill's material changes as one digest per notifier (all share ``group``)."""
+    queued: list[Alert] = []
+    for change in changes:
+        queued += enqueue_change_alerts(
+            session, settings, policy_settings, policy, change, digest_group=group, force_digest=True
+        )
     return queued
 
 

@@ -52,7 +52,11 @@ def make_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
         if url.startswith("sqlite"):
-            engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kwargs)
+            engine = sa.create_engine(
+                url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                **kwargs,
+            )
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             begin = _sqlite_begin_deferred if readonly else _sqlite_begin_immediate
             sa.event.listen(engine, "begin", begin)

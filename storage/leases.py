@@ -106,6 +106,20 @@ def finish(engine: Engine, name: str, *, worker: str, next_check_at: datetime) -
     return finish_many(engine, [Finished(name, next_check_at)], worker=worker) == 1
 
 
+def renew(engine: Engine, names: Sequence[str], *, worker: str, until: datetime) -> int:
+    """Extend ``worker``'s leases on ``names`` (checks still running), so only a dead worker's expire."""
+    if not names:
+        return 0
+    with session_scope(engine) as session:
+        return _rowcount(
+            session.execute(
+                sa.update(Policy)
+                .where(col(Policy.name).in_(list(names)), col(Policy.lease_owner) == worker)
+                .values(lease_expires_at=until)
+            )
+        )
+
+
 def release_all(engine: Engine, worker: str) -> int:
     """Give up every lease ``worker`` holds, leaving ``next_check_at`` as it is (so they stay due)."""
     with session_scope(engine) as session:

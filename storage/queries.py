@@ -11,8 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from monitor.config import Settings
 from monitor.errors import NotFound
-from storage.codec import decode_text
 from storage.models import Alert, Change, CheckEvent, Policy, Version, utcnow
+from storage.texts import read_text
 
 
 def sync_policies(session: Session, settings: Settings, *, now: datetime | None = None) -> list[Policy]:
@@ -53,8 +53,9 @@ def list_policies(session: Session, *, enabled_only: bool = False) -> list[Polic
     return list(session.exec(query).all())
 
 
-def version_text(version: Version) -> str:
-    return decode_text(version.text_codec, version.text_blob)
+def version_text(version: Version, session: Session | None = None) -> str:
+    """A version's text; delta-stored texts resolve their base through ``session`` (default: the row's)."""
+    return read_text(version, session)
 
 
 def versions_in_time_order(session: Session, policy_id: int) -> list[Version]:
@@ -116,9 +117,7 @@ def earlier_version_with_text(
 
 
 def next_version_number(session: Session, policy_id: int) -> int:
-    highest = session.exec(
-        select(func.max(Version.number)).where(Version.policy_id == policy_id)
-    ).one()
+    highest = session.exec(select(func.max(Version.number)).where(Version.policy_id == policy_id)).one()
     return (highest or 0) + 1
 
 

@@ -17,7 +17,12 @@ from monitor.config import Settings, load_config
 from storage import migrations
 from storage.engine import make_engine
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.postgres",
+    "tests.support.wayback",
+    "tests.support.alert_fixtures",
+]
 
 ConfigFactory = Callable[..., Path]
 
@@ -42,8 +47,13 @@ def render_config(
     """A config.toml as text; fetch settings default to fast, polite-enough test values."""
     merged: dict[str, dict[str, Any]] = {
         "storage": {"url": storage_url},
-        "fetch": {"timeout": "5s", "per_host_interval": 0, "retries": 1, "retry_backoff": "50ms",
-                  "user_agent": "policywatch-tests/0.1"},
+        "fetch": {
+            "timeout": "5s",
+            "per_host_interval": 0,
+            "retries": 1,
+            "retry_backoff": "50ms",
+            "user_agent": "policywatch-tests/0.1",
+        },
     }
     for name, values in (sections or {}).items():
         merged.setdefault(name, {}).update(values)

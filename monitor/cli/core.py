@@ -41,7 +41,9 @@ def init(config: ConfigOption = None) -> None:
     migrations.upgrade(engine)
     with session_scope(engine) as session:
         rows = queries.sync_policies(session, settings)
-    console.print(f"database ready at {engine.url.render_as_string(hide_password=True)}; {len(rows)} policies")
+    console.print(
+        f"database ready at {engine.url.render_as_string(hide_password=True)}; {len(rows)} policies"
+    )
 
 
 @app.command()
@@ -61,15 +63,22 @@ def _select(settings: Settings, names: list[str] | None) -> list[PolicySettings]
     return [policy for policy in settings.policies if policy.enabled]
 
 
-async def _check(settings: Settings, policies: list[PolicySettings], show_progress: bool) -> list[CheckOutcome]:
+async def _check(
+    settings: Settings, policies: list[PolicySettings], show_progress: bool
+) -> list[CheckOutcome]:
     engine = open_engine(settings)
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     async with Fetcher(settings.fetch) as fetcher:
         ctx = PipelineContext(settings=settings, engine=engine, fetcher=fetcher, worker="cli")
         with Progress(
-            TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, disable=not show_progress, transient=True,
+            TextColumn("checking"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not show_progress,
+            transient=True,
         ) as progress:
             task = progress.add_task("check", total=len(policies))
             outcomes = await run_checks(ctx, policies, on_done=lambda _o: progress.advance(task))
@@ -115,11 +124,22 @@ def check(
         return
     table = Table("policy", "outcome", "version", "judgement", "detail")
     for outcome in outcomes:
-        style = "red" if outcome.failed else "green" if outcome.outcome in {"new_version", "first_version"} else ""
-        judgement = f"{outcome.severity}{' (material)' if outcome.material else ''}" if outcome.change_id else ""
+        style = (
+            "red"
+            if outcome.failed
+            else "green"
+            if outcome.outcome in {"new_version", "first_version"}
+            else ""
+        )
+        judgement = (
+            f"{outcome.severity}{' (material)' if outcome.material else ''}" if outcome.change_id else ""
+        )
         table.add_row(
-            outcome.policy, f"[{style}]{outcome.outcome}[/]" if style else outcome.outcome,
-            str(outcome.version_number or ""), judgement, outcome.error or "",
+            outcome.policy,
+            f"[{style}]{outcome.outcome}[/]" if style else outcome.outcome,
+            str(outcome.version_number or ""),
+            judgement,
+            outcome.error or "",
         )
     console.print(table)
     failed = sum(outcome.failed for outcome in outcomes)
@@ -135,24 +155,28 @@ def _history_rows(settings: Settings, name: str) -> list[dict[str, Any]]:
         for version in queries.versions_in_time_order(session, policy.id):
             assert version.id is not None
             change = queries.change_into(session, version.id)
-            rows.append({
-                "number": version.number,
-                "sha256": version.text_sha256,
-                "first_seen": _iso(version.first_seen),
-                "last_seen": _iso(version.last_seen),
-                "source": version.source,
-                "archived_at": _iso(version.archived_at),
-                "reverted_to": version.reverted_to,
-                "change": None if change is None else {
-                    "id": change.id,
-                    "material": change.material,
-                    "severity": change.severity,
-                    "categories": change.categories or [],
-                    "direction": change.direction,
-                    "summary": change.summary,
-                    "stats": (change.report or {}).get("stats"),
-                },
-            })
+            rows.append(
+                {
+                    "number": version.number,
+                    "sha256": version.text_sha256,
+                    "first_seen": _iso(version.first_seen),
+                    "last_seen": _iso(version.last_seen),
+                    "source": version.source,
+                    "archived_at": _iso(version.archived_at),
+                    "reverted_to": version.reverted_to,
+                    "change": None
+                    if change is None
+                    else {
+                        "id": change.id,
+                        "material": change.material,
+                        "severity": change.severity,
+                        "categories": change.categories or [],
+                        "direction": change.direction,
+                        "summary": change.summary,
+                        "stats": (change.report or {}).get("stats"),
+                    },
+                }
+            )
     return rows
 
 
@@ -174,8 +198,14 @@ def history(name: str, config: ConfigOption = None, as_json: JsonOption = False)
         else:
             summary = f"{change['severity'].upper()} {','.join(change['categories'])} — {change['summary']}"
         source = row["source"] + (f" ({row['archived_at'][:10]})" if row["archived_at"] else "")
-        table.add_row(str(row["number"]), row["first_seen"][:19], row["last_seen"][:19], source,
-                      row["sha256"][:12], summary)
+        table.add_row(
+            str(row["number"]),
+            row["first_seen"][:19],
+            row["last_seen"][:19],
+            source,
+            row["sha256"][:12],
+            summary,
+        )
     console.print(table)
 
 
@@ -183,7 +213,9 @@ def history(name: str, config: ConfigOption = None, as_json: JsonOption = False)
 @handle_errors
 def show(
     name: str,
-    version: Annotated[int | None, typer.Option("--version", "-v", help="Version number (default: latest).")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", "-v", help="Version number (default: latest).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Print the text of a version."""
@@ -247,7 +279,11 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             alert_text += f", [red]{alerts['dead']} dead[/]"
         table.add_row(
             row["policy"] + ("" if row["enabled"] else " (disabled)"),
-            (row["last_check_at"] or "")[:19], health, str(row["versions"]),
-            (row["next_check_at"] or "")[:19], alert_text, (row["last_error"] or "")[:80],
+            (row["last_check_at"] or "")[:19],
+            health,
+            str(row["versions"]),
+            (row["next_check_at"] or "")[:19],
+            alert_text,
+            (row["last_error"] or "")[:80],
         )
     console.print(table)

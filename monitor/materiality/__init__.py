@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 from monitor.materiality.anomaly import detect_anomaly
 from monitor.materiality.clause_rules import NOT_MATERIAL, TextKeys, judge_change
 from monitor.materiality.lexicon import CATEGORIES
-from monitor.materiality.summary import combine_direction, max_severity, ordered_categories, summarise
+from monitor.materiality.summary import combine_direction, document_categories, max_severity, summarise
 from monitor.materiality.types import SEVERITY_ORDER, ChangeJudgement, Direction, Judgement, Severity
 
 if TYPE_CHECKING:
@@ -83,16 +83,30 @@ def classify(old_text: str | None, new_text: str, diff: ClauseDiff) -> Judgement
     anomaly = detect_anomaly(old_text, new_text, check_language=check_language)
     if anomaly:
         judged = tuple(NOT_MATERIAL for _ in changes)
-        return Judgement(False, "none", (), "neutral", anomaly,
-                         summarise(judged, "none", "neutral", (), anomaly, len(changes)), judged)
+        return Judgement(
+            False,
+            "none",
+            (),
+            "neutral",
+            anomaly,
+            summarise(judged, "none", "neutral", (), anomaly, len(changes)),
+            judged,
+        )
     keys = TextKeys(old_text, new_text)
     judged = tuple(judge_change(c, keys) for c in changes)
     material = [j for j in judged if j.material]
     if not material:
-        return Judgement(False, "none", (), "neutral", None,
-                         summarise(judged, "none", "neutral", (), None, len(changes)), judged)
+        return Judgement(
+            False,
+            "none",
+            (),
+            "neutral",
+            None,
+            summarise(judged, "none", "neutral", (), None, len(changes)),
+            judged,
+        )
     severity = max_severity([j.severity for j in material])
-    direction = combine_direction([j.direction for j in material])
-    categories = ordered_categories({c for j in material for c in j.categories})
+    direction = combine_direction(material)
+    categories = document_categories(material)
     summary = summarise(judged, severity, direction, categories, None, len(changes))
     return Judgement(True, severity, categories, direction, None, summary, judged)

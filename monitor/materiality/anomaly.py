@@ -27,20 +27,32 @@ if TYPE_CHECKING:
 
 _SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
     "bot_wall": re.compile(
-        r"just a moment|checking (?:if the site connection is secure|your browser)|verify (?:that )?you are (?:a )?human"
+        r"just a moment|checking (?:if the site connection is secure|your browser)|"
+        r"verify (?:that )?you are (?:a )?human"
         r"|are you a robot|(?:re)?captcha|enable javascript and cookies to continue|attention required"
-        r"|ddos protection|cloudflare ray id|ray id:|press (?:&|and) hold|unusual traffic|security check to access"
-        r"|performance (?:&|and) security by|access denied|request blocked|bot (?:detection|protection)", re.I),
+        r"|ddos protection|cloudflare ray id|ray id:|press (?:&|and) hold|unusual traffic|"
+        r"security check to access"
+        r"|performance (?:&|and) security by|access denied|request blocked|bot (?:detection|protection)",
+        re.I,
+    ),
     "login_wall": re.compile(
-        r"(?:sign|log) ?in to (?:continue|view|access)|please (?:sign|log) ?in|you must be (?:logged|signed) in"
-        r"|forgot (?:your )?password|(?:sign|log) ?in with (?:google|apple|facebook|email)|session (?:has )?expired"
-        r"|create (?:an|your) account to continue|enter your password", re.I),
+        r"(?:sign|log) ?in to (?:continue|view|access)|please (?:sign|log) ?in|you must be (?:logged|"
+        r"signed) in"
+        r"|forgot (?:your )?password|(?:sign|log) ?in with (?:google|apple|facebook|email)|"
+        r"session (?:has )?expired"
+        r"|create (?:an|your) account to continue|enter your password",
+        re.I,
+    ),
     "error_page": re.compile(
-        r"page (?:not found|isn't available|is not available|cannot be found|could not be found|doesn't exist|does not exist)"
+        r"page (?:not found|isn't available|is not available|cannot be found|could not be found|"
+        r"doesn't exist|does not exist)"
         r"|\b404\b|\b50[023]\b|not found|an? (?:unexpected )?error (?:has )?occurred|something went wrong"
-        r"|try (?:again later|reloading)|refresh (?:this|the) page|internal server error|service (?:temporarily )?unavailable"
-        r"|bad gateway|gateway time-?out|(?:we're|we are) all mixed up|oops|no longer available|go back|return (?:to the )?home",
-        re.I),
+        r"|try (?:again later|reloading)|refresh (?:this|the) page|internal server error|"
+        r"service (?:temporarily )?unavailable"
+        r"|bad gateway|gateway time-?out|(?:we're|we are) all mixed up|oops|no longer available|go back|"
+        r"return (?:to the )?home",
+        re.I,
+    ),
 }
 _PRIORITY: Final = ("bot_wall", "login_wall", "error_page")
 SHORT_TEXT: Final = 1500
@@ -83,15 +95,21 @@ def is_truncated(old_text: str, new_text: str) -> bool:
     if len(new_lines) < 2 or len(old_lines) < 4:
         return False
     last, before_last = new_lines[-1], new_lines[-2]
-    cut = next((j for j in range(1, len(old_lines)) if old_lines[j].startswith(last)
-                and old_lines[j - 1] == before_last), None)
+    cut = next(
+        (
+            j
+            for j in range(1, len(old_lines))
+            if old_lines[j].startswith(last) and old_lines[j - 1] == before_last
+        ),
+        None,
+    )
     if cut is None:
         return False
     old_set = set(old_lines[: cut + 1])
     if sum(line in old_set for line in new_lines) < 0.9 * len(new_lines):
         return False
     new_set = set(new_lines)
-    tail = [line for line in old_lines[cut + 1:] if len(line) > 40]
+    tail = [line for line in old_lines[cut + 1 :] if len(line) > 40]
     if not tail:
         return False
     duplicated = sum(line in new_set for line in tail)

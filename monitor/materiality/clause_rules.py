@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from monitor.materiality import lexicon, terms
+from monitor.materiality import headings, lexicon, practice, terms, topics
 from monitor.materiality.types import ChangeJudgement, Direction, Severity
 from monitor.materiality.wording import WordDelta, phrase, plain, squash, substantive_delta
 
@@ -28,22 +28,28 @@ if TYPE_CHECKING:
 NOT_MATERIAL: Final = ChangeJudgement(False, "none", (), "neutral", ())
 
 _DATE_LINE: Final = re.compile(
-    r"^\W*(?:last\s+)?(?:updated|effective|modified|revised|version|date|as of|previous version|valid from)\b", re.I)
+    r"^\W*(?:last\s+)?(?:updated|effective|modified|revised|version|date|as of|previous version"
+    r"|valid from)\b",
+    re.I,
+)
 _CHROME: Final = re.compile(
-    r"\b(?:accept all|reject all|allow all|accept (?:strictly )?necessary|manage (?:cookie )?preferences|cookie banner"
-    r"|back to top|skip to (?:main )?content|expand all|collapse all|print this page|table of contents|click here"
+    r"\b(?:accept all|reject all|allow all|accept (?:strictly )?necessary|manage (?:cookie )?preferences|"
+    r"cookie banner"
+    r"|back to top|skip to (?:main )?content|expand all|collapse all|print this page|table of contents|"
+    r"click here"
     r"|we have updated our|please take a look|view previous|previous versions?|this page is the updated"
+    r"|we(?:'ve|’ve| have) (?:made (?:some )?(?:changes|updates) to|updated|changed|revised) (?:our|this|the)"
     r"|we(?:'d|’d| would) like to use cookies|(?:this|our) (?:web)?site uses cookies|by clicking)\b"
     # A bare pointer to another document states no practice of its own.
     r"|^\W*(?:for more (?:details|information)[^.]{0,40},\s*)?(?:please )?(?:read|see|visit|refer to|review)"
-    r" (?:our|the) [^.]{0,60}(?:policy|notice|page|article|section)\W*$", re.I)
+    r" (?:our|the) [^.]{0,60}(?:policy|notice|page|article|section)\W*$",
+    re.I,
+)
 _VERB: Final = re.compile(
     r"\b(?:we|you|they|it|this|these|our|your)\b(?:\W+\w+){0,6}?\W+(?:\w+(?:s|ed|e)|may|will|can|must|is|are|do|does)\b"
-    r"|\b(?:used|shared|collected|stored|retained|deleted|processed|sold|disclosed|transferred)\b", re.I)
-_PROTECTIVE: Final = re.compile(
-    r"\b(?:you (?:can|may|have the right to|are entitled to|will be able to)|right to|opt[- ]?out|withdraw|we will (?:notify|ask|"
-    r"delete|inform)|encrypt\w*|we (?:do not|don't|will not|won't|never)|not (?:be )?(?:used|shared|sold)|only with your"
-    r" (?:explicit )?consent|privacy choices|cookie settings|delet(?:e|ed) (?:\w+ ){0,4}within)\b", re.I)
+    r"|\b(?:used|shared|collected|stored|retained|deleted|processed|sold|disclosed|transferred)\b",
+    re.I,
+)
 _HIGH_CATEGORIES: Final = frozenset({"sale", "sensitive_data"})
 
 
@@ -68,8 +74,9 @@ class _Found:
     more: bool = False
     high: bool = False
 
-    def add(self, reason: str, categories: set[str], *, less: bool = False, more: bool = False,
-            high: bool = False) -> None:
+    def add(
+        self, reason: str, categories: set[str], *, less: bool = False, more: bool = False, high: bool = False
+    ) -> None:
         self.reasons.append(reason)
         self.categories |= categories
         self.less |= less
@@ -83,7 +90,7 @@ def _quote(text: str, limit: int = 90) -> str:
 
 
 def _states_practice(text: str) -> bool:
-    """A sentence with an actor/verb, or a table row / list item of a few words (cookie tables, data lists)."""
+    """A sentence with an actor and verb, or a table row / list item (cookie tables, data lists)."""
     stripped = text.strip()
     if _DATE_LINE.search(plain(stripped)) and len(stripped) < 160:
         return False
@@ -96,8 +103,8 @@ def _states_practice(text: str) -> bool:
 
 
 def clause_categories(clause: Clause) -> set[str]:
-    found = lexicon.topic_categories(plain(clause.text))
-    return found or lexicon.heading_categories(clause.section)
+    found = topics.topic_categories(plain(clause.text))
+    return found or headings.heading_categories(clause.section)
 
 
 def _terms(text: str, *, rights_context: bool) -> dict[tuple[str, str], str]:
@@ -110,11 +117,15 @@ def _terms(text: str, *, rights_context: bool) -> dict[tuple[str, str], str]:
             out[(term.kind, term.label)] = term.category
     if terms.TRANSFER_CONTEXT.search(text):
         for m in terms.COUNTRY_RX.finditer(text):
-            out[("country", m.group(0))] = "international_transfer"
+            out[("country", terms.COUNTRY_NAME.get(m.group(0).lower(), m.group(0)))] = (
+                "international_transfer"
+            )
     # A more specific label makes the generic one redundant ("precise location" over "location").
-    for specific, generic in ((("data type", "precise location"), ("data type", "location")),
-                              (("party", "advertising partners"), ("party", "partners")),
-                              (("party", "analytics partners"), ("party", "partners"))):
+    for specific, generic in (
+        (("data type", "precise location"), ("data type", "location")),
+        (("party", "advertising partners"), ("party", "partners")),
+        (("party", "analytics partners"), ("party", "partners")),
+    ):
         if specific in out:
             out.pop(generic, None)
     return out
@@ -146,9 +157,14 @@ def _durations_change(old: str, new: str, found: _Found, cats: set[str]) -> None
         return
     old_max = max(old_set, default=0.0)
     new_max = max(new_set, default=0.0)
-    longer = (bool(open_new) and not open_old) or (bool(after_new) and not after_old) or (
-        bool(old_set) and bool(new_set) and new_max > old_max)
-    shorter = (bool(open_old) and not open_new and bool(new_set)) or (bool(old_set) and bool(new_set) and new_max < old_max)
+    longer = (
+        (bool(open_new) and not open_old)
+        or (bool(after_new) and not after_old)
+        or (bool(old_set) and bool(new_set) and new_max > old_max)
+    )
+    shorter = (bool(open_old) and not open_new and bool(new_set)) or (
+        bool(old_set) and bool(new_set) and new_max < old_max
+    )
     if old_set and not new_set and not open_new:
         found.add(f'{kind} period removed: "{before}"', {cat}, less=True)
     elif longer:
@@ -159,13 +175,21 @@ def _durations_change(old: str, new: str, found: _Found, cats: set[str]) -> None
         found.add(f'{kind} changed: "{before or "unspecified"}" → "{after or "unspecified"}"', {cat})
 
 
+def _ages(ages: set[int]) -> str:
+    return "/".join(map(str, sorted(ages)))
+
+
 def _age_change(old: str, new: str, found: _Found) -> None:
     old_a = {int(m.group(1)) for m in terms.AGE.finditer(old)}
     new_a = {int(m.group(1)) for m in terms.AGE.finditer(new)}
     if old_a and new_a and old_a != new_a:
         lower = min(new_a) < min(old_a)
-        found.add(f"age threshold changed: {'/'.join(map(str, sorted(old_a)))} → {'/'.join(map(str, sorted(new_a)))}",
-                  {"children"}, less=lower, more=not lower)
+        found.add(
+            f"age threshold changed: {_ages(old_a)} → {_ages(new_a)}",
+            {"children"},
+            less=lower,
+            more=not lower,
+        )
 
 
 def _modified(change: ClauseChange) -> ChangeJudgement:
@@ -174,7 +198,7 @@ def _modified(change: ClauseChange) -> ChangeJudgement:
     if delta.empty:
         return NOT_MATERIAL
     old, new = plain(change.old.text), plain(change.new.text)
-    cats = lexicon.topic_categories(old) | lexicon.topic_categories(new)
+    cats = topics.topic_categories(old) | topics.topic_categories(new)
     found = _Found()
     _flip_rules(old, new, delta, cats, found)
     _durations_change(old, new, found, cats)
@@ -182,13 +206,13 @@ def _modified(change: ClauseChange) -> ChangeJudgement:
     _term_rules(old, new, cats, found)
     if not found.reasons:
         changed = " ".join(delta.removed + delta.added)
-        changed_cats = lexicon.topic_categories(changed) & cats
+        changed_cats = topics.topic_categories(changed) & cats
         content = [t for t in delta.removed + delta.added if len(t) > 3]
         if not changed_cats or len(content) < 4:
             return NOT_MATERIAL
         found.add(f'wording changed: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"', changed_cats)
     if not found.categories:
-        found.categories = cats or lexicon.heading_categories(change.new.section)
+        found.categories = cats or headings.heading_categories(change.new.section)
     return _judgement(found)
 
 
@@ -197,28 +221,46 @@ def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Fo
     for stem, before in neg_old.items():
         if stem not in neg_new:
             after = terms.affirmed_phrase(new, stem) or phrase(delta.added, 6)
-            found.add(f'negation removed: "{before}" → "{after}"', cats, less=True, high=True)
+            flip = practice.flip_cats(stem, new, cats)
+            found.add(f'negation removed: "{before}" → "{after}"', flip, less=True, high=True)
     for stem, after in neg_new.items():
         if stem not in neg_old:
             before = terms.affirmed_phrase(old, stem) or phrase(delta.removed, 6)
-            found.add(f'negation added: "{before}" → "{after}"', cats, more=True, high=True)
+            found.add(
+                f'negation added: "{before}" → "{after}"',
+                practice.flip_cats(stem, new, cats),
+                more=True,
+                high=True,
+            )
+    focus = practice.focus(delta, cats)
     removed, added = set(delta.removed), set(delta.added)
     if neg_old and not found.reasons and delta.removed and not delta.added and set(neg_old) <= set(neg_new):
-        # Words dropped from a "we do not …" sentence narrow the promise (a plan, party or data type left out).
-        found.add(f'protection narrowed: "{phrase(delta.removed, 8)}" dropped from "{next(iter(neg_old.values()))}"',
-                  cats, less=True)
+        # Words dropped from a "we do not …" sentence narrow the promise (a plan or party left out).
+        stem = min(neg_old)
+        found.add(
+            f'protection narrowed: "{phrase(delta.removed, 8)}" dropped from "{neg_old[stem]}"',
+            practice.flip_cats(stem, old, cats),
+            less=True,
+        )
     if (removed & terms.LIMITERS) - added:
-        found.add(f'restriction removed: "{phrase(delta.removed, 8)}"', cats, less=True)
+        found.add(f'restriction removed: "{phrase(delta.removed, 8)}"', focus, less=True)
     elif (added & terms.LIMITERS) - removed:
-        found.add(f'restriction added: "{phrase(delta.added, 8)}"', cats, more=True)
+        found.add(f'restriction added: "{phrase(delta.added, 8)}"', focus, more=True)
     qualifiers = (added & terms.QUALIFIERS) - removed
     if qualifiers and not found.reasons:
-        found.add(f'qualifier added: "{phrase(delta.added, 8)}"', cats, less=True)
+        found.add(f'qualifier added: "{phrase(delta.added, 8)}"', focus, less=True)
     if (removed & terms.STRONG_MODALS) and (added & terms.WEAK_MODALS) and not (removed & terms.WEAK_MODALS):
-        found.add(f'commitment weakened: "{phrase(delta.removed, 6)}" → "{phrase(delta.added, 6)}"', cats, less=True)
+        found.add(
+            f'commitment weakened: "{phrase(delta.removed, 6)}" → "{phrase(delta.added, 6)}"',
+            focus,
+            less=True,
+        )
     if "without" in added and "notice" in new and "without" not in removed:
-        found.add(f'notice weakened: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"',
-                  {"policy_change"} if "policy_change" in cats else cats, less=True)
+        found.add(
+            f'notice weakened: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"',
+            {"policy_change"} if "policy_change" in cats else focus,
+            less=True,
+        )
 
 
 def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
@@ -231,9 +273,16 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
         negated = _sentence_negated(new, pattern)
         protective_kind = kind in ("right", "safeguard") or (kind == "notice")
         more = negated != protective_kind and not (kind == "notice" and "without" in new)
-        high = cat in _HIGH_CATEGORIES or (kind == "purpose" and label == "AI model training") or kind == "party"
-        found.add(f"new {kind}: {label}", {cat} | ({"sharing"} if kind == "party" and cat != "sale" else set()),
-                  less=not more, more=more, high=high and not more)
+        high = (
+            cat in _HIGH_CATEGORIES or (kind == "purpose" and label == "AI model training") or kind == "party"
+        )
+        found.add(
+            f"new {kind}: {label}",
+            {cat} | ({"sharing"} if kind == "party" and cat != "sale" else set()),
+            less=not more,
+            more=more,
+            high=high and not more,
+        )
     for key in old_t.keys() - new_t.keys():
         kind, label = key
         cat = old_t[key]
@@ -241,8 +290,13 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
         pattern = re.compile(re.escape(label.split()[0]), re.I)
         negated = _sentence_negated(old, pattern)
         less = protective_kind != negated
-        found.add(f"{kind} removed: {label}", {cat}, less=less, more=not less,
-                  high=less and (cat in _HIGH_CATEGORIES or label == "AI model training"))
+        found.add(
+            f"{kind} removed: {label}",
+            {cat},
+            less=less,
+            more=not less,
+            high=less and (cat in _HIGH_CATEGORIES or label == "AI model training"),
+        )
 
 
 def _added_or_removed(clause: Clause, *, added: bool, keys: TextKeys) -> ChangeJudgement:
@@ -252,22 +306,29 @@ def _added_or_removed(clause: Clause, *, added: bool, keys: TextKeys) -> ChangeJ
     if not cats:
         return NOT_MATERIAL
     words = squash(clause.text).split()
-    key = " ".join(words[1:-1])  # inner words: list markers and edge punctuation may differ
-    if len(key) > 20 and key in keys.get("old" if added else "new"):
+    key = " ".join(words[1:-1] if len(words) > 4 else words)  # list markers and edge punctuation may differ
+    if len(key) > 8 and key in keys.get("old" if added else "new"):
         return NOT_MATERIAL  # the same wording survives elsewhere (split, merge, duplicate copy)
     text = plain(clause.text)
-    protective = bool(_PROTECTIVE.search(text))
     found = _Found()
-    less = protective != added  # adding a practice or removing a protection makes the policy less protective
-    found.add(f"clause {'added' if added else 'removed'} ({', '.join(_ordered(cats))}): {_quote(clause.text)}", cats,
-              less=less, more=not less)
+    reason = f"clause {'added' if added else 'removed'} ({', '.join(_ordered(cats))}): {_quote(clause.text)}"
+    if cats <= {"contact"}:
+        found.add(reason, cats)  # who to contact changed: no effect on protection either way
+    else:
+        # Adding a practice or removing a protection makes the policy less protective.
+        less = practice.protective(text) != added
+        found.add(reason, cats, less=less, more=not less)
     named = _terms(text, rights_context="user_rights" in cats)
     interesting = [(k, lbl) for (k, lbl), c in named.items() if c in cats and k != "notice"]
     for kind, label in interesting[:4]:
-        found.reasons.append(f"{'new' if added else 'removed'} {kind}: {label}" if added else f"{kind} removed: {label}")
-    found.high = bool(cats & _HIGH_CATEGORIES) or any(
-        lbl == "AI model training" or (k == "party" and less) for k, lbl in interesting) or (
-        added and "sharing" in cats and less)
+        found.reasons.append(
+            f"{'new' if added else 'removed'} {kind}: {label}" if added else f"{kind} removed: {label}"
+        )
+    found.high = (
+        bool(cats & _HIGH_CATEGORIES)
+        or any(lbl == "AI model training" or (k == "party" and less) for k, lbl in interesting)
+        or (added and "sharing" in cats and less)
+    )
     return _judgement(found)
 
 
@@ -277,8 +338,14 @@ def _ordered(cats: set[str]) -> list[str]:
 
 def _judgement(found: _Found) -> ChangeJudgement:
     direction: Direction = (
-        "mixed" if found.less and found.more else
-        "less_protective" if found.less else "more_protective" if found.more else "neutral")
+        "mixed"
+        if found.less and found.more
+        else "less_protective"
+        if found.less
+        else "more_protective"
+        if found.more
+        else "neutral"
+    )
     cats = set(found.categories)
     severity: Severity
     if found.high or cats & _HIGH_CATEGORIES:
@@ -287,7 +354,9 @@ def _judgement(found: _Found) -> ChangeJudgement:
         severity = "low"
     else:
         severity = "medium"
-    return ChangeJudgement(True, severity, tuple(_ordered(cats)), direction, tuple(dict.fromkeys(found.reasons)))
+    return ChangeJudgement(
+        True, severity, tuple(_ordered(cats)), direction, tuple(dict.fromkeys(found.reasons))
+    )
 
 
 def judge_change(change: ClauseChange, keys: TextKeys) -> ChangeJudgement:

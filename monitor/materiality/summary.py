@@ -9,12 +9,22 @@ from monitor.materiality.lexicon import CATEGORIES
 from monitor.materiality.types import SEVERITY_ORDER, ChangeJudgement, Direction, Severity
 
 _LABEL: Final = {
-    "sharing": "sharing with third parties", "sale": "sale of data", "advertising": "tracking and advertising",
-    "collection": "data collected", "sensitive_data": "sensitive data", "purpose": "uses of data",
-    "retention": "retention", "user_rights": "your rights", "children": "children's data",
-    "international_transfer": "international transfers", "security": "security", "policy_change": "notice of changes",
-    "legal_disclosure": "disclosure to authorities", "business_transfer": "business transfers", "contact": "contacts",
-}  # fmt: skip
+    "sharing": "sharing with third parties",
+    "sale": "sale of data",
+    "advertising": "tracking and advertising",
+    "collection": "data collected",
+    "sensitive_data": "sensitive data",
+    "purpose": "uses of data",
+    "retention": "retention",
+    "user_rights": "your rights",
+    "children": "children's data",
+    "international_transfer": "international transfers",
+    "security": "security",
+    "policy_change": "notice of changes",
+    "legal_disclosure": "disclosure to authorities",
+    "business_transfer": "business transfers",
+    "contact": "contacts",
+}
 _ANOMALY: Final = {
     "error_page": "the capture is an error page, not a policy version",
     "bot_wall": "the capture is a bot-challenge page, not a policy version",
@@ -24,9 +34,10 @@ _ANOMALY: Final = {
 }
 
 
-def combine_direction(directions: Sequence[Direction]) -> Direction:
-    less = any(d in ("less_protective", "mixed") for d in directions)
-    more = any(d in ("more_protective", "mixed") for d in directions)
+def combine_direction(changes: Sequence[ChangeJudgement]) -> Direction:
+    """Both ways among the material clause changes → mixed; none → neutral."""
+    less = any(c.direction in ("less_protective", "mixed") for c in changes)
+    more = any(c.direction in ("more_protective", "mixed") for c in changes)
     if less and more:
         return "mixed"
     return "less_protective" if less else "more_protective" if more else "neutral"
@@ -40,12 +51,23 @@ def ordered_categories(cats: set[str]) -> tuple[str, ...]:
     return tuple(c for c in CATEGORIES if c in cats)
 
 
+def document_categories(changes: Sequence[ChangeJudgement]) -> tuple[str, ...]:
+    """The categories of the material clause changes (each already narrowed to what changed)."""
+    return ordered_categories({c for change in changes for c in change.categories})
+
+
 def _strip_quote(reason: str, limit: int = 110) -> str:
     return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
-def summarise(changes: Sequence[ChangeJudgement], severity: Severity, direction: Direction,
-              categories: tuple[str, ...], anomaly: str | None, total_changes: int) -> str:
+def summarise(
+    changes: Sequence[ChangeJudgement],
+    severity: Severity,
+    direction: Direction,
+    categories: tuple[str, ...],
+    anomaly: str | None,
+    total_changes: int,
+) -> str:
     """Plain-language summary: verdict first, then the strongest reasons."""
     if anomaly:
         return f"Not material: {_ANOMALY.get(anomaly, anomaly)}; no alert."

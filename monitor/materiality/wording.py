@@ -13,29 +13,107 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Final
 
 _LINK: Final = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _URL: Final = re.compile(r"(?:https?://|mailto:|www\.)\S+|\(#[^)]*\)", re.IGNORECASE)
 _HTML: Final = re.compile(r"<[^>]{1,40}>")
 _INVISIBLE: Final = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_DIGIT: Final = re.compile(r"\d")
 _TOKEN: Final = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_M: Final = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-             r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_M: Final = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 # Dates are masked before comparison: a changed date is never a change of practice.
 _DATE: Final = re.compile(
     rf"\b(?:{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_M},?\s+\d{{4}}"
     rf"|{_M},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?\b)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 MONTHS: Final = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_DATE_WORDS: Final = MONTHS | {"updated", "effective", "last", "date", "modified", "revised", "as", "of", "on",
-                               "version", "previous", "st", "nd", "rd", "th"}
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
+_DATE_WORDS: Final = MONTHS | {
+    "updated",
+    "effective",
+    "last",
+    "date",
+    "modified",
+    "revised",
+    "as",
+    "of",
+    "on",
+    "version",
+    "previous",
+    "st",
+    "nd",
+    "rd",
+    "th",
+}
 FILLER: Final = frozenset(
-    "the a an this that these those also please just further additionally here there which such our your its "
-    "to of in on at for by with and as is are be".split())
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "also",
+        "please",
+        "just",
+        "further",
+        "additionally",
+        "here",
+        "there",
+        "which",
+        "such",
+        "our",
+        "your",
+        "its",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "and",
+        "as",
+        "is",
+        "are",
+        "be",
+    ]
+)
 # Wording swaps that do not change meaning in policy text; both directions are accepted.
 _SYNONYM_GROUPS: Final = (
     {"generally", "usually", "typically", "normally", "ordinarily"},
@@ -52,23 +130,71 @@ _SYNONYM_GROUPS: Final = (
     {"from", "in", "on", "at"},
 )
 _SPELLING: Final = (
-    (re.compile(r"isation"), "ization"), (re.compile(r"is(e|es|ed|ing)$"), r"iz\1"), (re.compile(r"yse(s|d)?$"), r"yze\1"),
-    (re.compile(r"(?<=\w{3})our(s|ed|ing|ite|ites)?$"), r"or\1"), (re.compile(r"tre(s)?$"), r"ter\1"),
-    (re.compile(r"mme(s)?$"), r"m\1"), (re.compile(r"ll(ed|ing|er)$"), r"l\1"), (re.compile(r"ence$"), "ense"),
-    (re.compile(r"ogue(s)?$"), r"og\1"), (re.compile(r"^e(?=mail)"), ""),
-)  # fmt: skip
+    (re.compile(r"isation"), "ization"),
+    (re.compile(r"is(e|es|ed|ing)$"), r"iz\1"),
+    (re.compile(r"yse(s|d)?$"), r"yze\1"),
+    (re.compile(r"(?<=\w{3})our(s|ed|ing|ite|ites)?$"), r"or\1"),
+    (re.compile(r"tre(s)?$"), r"ter\1"),
+    (re.compile(r"mme(s)?$"), r"m\1"),
+    (re.compile(r"ll(ed|ing|er)$"), r"l\1"),
+    (re.compile(r"ence$"), "ense"),
+    (re.compile(r"ogue(s)?$"), r"og\1"),
+    (re.compile(r"^e(?=mail)"), ""),
+)
 _MEANINGFUL: Final = frozenset(
-    "not no never may will shall must can could might all any some only none sell sale share shares rent lease "
-    "collect use uses used store keep retain delete days months years more less opt in out do does did".split())
+    [
+        "not",
+        "no",
+        "never",
+        "may",
+        "will",
+        "shall",
+        "must",
+        "can",
+        "could",
+        "might",
+        "all",
+        "any",
+        "some",
+        "only",
+        "none",
+        "sell",
+        "sale",
+        "share",
+        "shares",
+        "rent",
+        "lease",
+        "collect",
+        "use",
+        "uses",
+        "used",
+        "store",
+        "keep",
+        "retain",
+        "delete",
+        "days",
+        "months",
+        "years",
+        "more",
+        "less",
+        "opt",
+        "in",
+        "out",
+        "do",
+        "does",
+        "did",
+    ]
+)
 
 
+@lru_cache(maxsize=8192)
 def plain(text: str) -> str:
-    """Display text → plain lower-case prose: link texts kept, URLs, markup and invisible characters dropped."""
+    """Display text → plain lower-case prose: link texts kept; URLs, markup, invisible characters dropped."""
     text = _INVISIBLE.sub("", text)
     text = _LINK.sub(r" \1 ", text)
     text = _URL.sub(" ", text)
     text = _HTML.sub(" ", text)
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text):
         text = _DATE.sub(" zdatez ", text)
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return text.lower()
@@ -107,7 +233,9 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 def _is_date_token(tok: str) -> bool:
-    return tok in _DATE_WORDS or (tok.isdigit() and (len(tok) <= 2 or (len(tok) == 4 and tok[:2] in {"19", "20"})))
+    return tok in _DATE_WORDS or (
+        tok.isdigit() and (len(tok) <= 2 or (len(tok) == 4 and tok[:2] in {"19", "20"}))
+    )
 
 
 def _synonyms(a: list[str], b: list[str]) -> bool:
@@ -118,7 +246,12 @@ def cosmetic_region(old: list[str], new: list[str]) -> bool:
     """Whether replacing token run ``old`` by ``new`` leaves the meaning unchanged."""
     if "".join(_canon(t) for t in old) == "".join(_canon(t) for t in new):
         return True  # spacing, hyphenation, apostrophes, spelling variants
-    if old and new and all(_is_date_token(t) for t in old + new) and any(t in MONTHS or len(t) == 4 for t in old + new):
+    if (
+        old
+        and new
+        and all(_is_date_token(t) for t in old + new)
+        and any(t in MONTHS or len(t) == 4 for t in old + new)
+    ):
         return True  # a date changed into another date
     if all(t in FILLER for t in old + new) and len(old) + len(new) <= 3:
         return True
@@ -136,6 +269,7 @@ def cosmetic_region(old: list[str], new: list[str]) -> bool:
 @dataclass(frozen=True, slots=True)
 class WordDelta:
     """The substantive part of a clause edit, in canonical tokens."""
+
     removed: tuple[str, ...]
     added: tuple[str, ...]
     regions: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]

@@ -18,7 +18,16 @@ runner = CliRunner()
 
 TOP_KEYS = ["material", "severity", "categories", "direction", "anomaly", "summary", "stats", "changes"]
 CHANGE_KEYS = [
-    "kind", "section", "old", "new", "material", "severity", "categories", "direction", "reasons", "inline",
+    "kind",
+    "section",
+    "old",
+    "new",
+    "material",
+    "severity",
+    "categories",
+    "direction",
+    "reasons",
+    "inline",
 ]
 
 
@@ -77,13 +86,15 @@ def test_compare_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     assert page.startswith("<!doctype html>")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<link" not in page and "http" not in page.split("<body>")[1]
-    assert "<ins>" in page or "class=\"added\"" in page
+    assert "<ins>" in page or 'class="added"' in page
 
 
 def test_compare_text_and_conflicting_flags(tmp_path: Path) -> None:
     result = runner.invoke(app, ["compare", str(FIXTURES / "v01.md"), str(FIXTURES / "v02.md")])
     assert result.exit_code == 0 and "MATERIAL" in result.stdout
-    clash = runner.invoke(app, ["compare", str(FIXTURES / "v01.md"), str(FIXTURES / "v02.md"), "--json", "--html"])
+    clash = runner.invoke(
+        app, ["compare", str(FIXTURES / "v01.md"), str(FIXTURES / "v02.md"), "--json", "--html"]
+    )
     assert clash.exit_code != 0
 
 

@@ -68,7 +68,10 @@ def test_unchanged_pages_add_no_version_and_a_change_adds_exactly_one(
     site: LoopbackSite, config: Path
 ) -> None:
     first = as_json(invoke("check", "--config", str(config), "--json"))
-    assert {row["policy"]: row["outcome"] for row in first} == {"acme": "first_version", "beta": "first_version"}
+    assert {row["policy"]: row["outcome"] for row in first} == {
+        "acme": "first_version",
+        "beta": "first_version",
+    }
 
     again = as_json(invoke("check", "--config", str(config), "--json"))
     assert {row["outcome"] for row in again} == {"unchanged"}

@@ -7,7 +7,8 @@ from monitor.diff import ClauseChange, ClauseDiff, word_diff
 from monitor.materiality import Judgement, classify
 
 POLICY_FILLER = " ".join(
-    f"Section {i}. We describe here how our service works for you in ordinary terms and plain words." for i in range(30)
+    f"Section {i}. We describe here how our service works for you in ordinary terms and plain words."
+    for i in range(30)
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.diff import ClauseChange
+from monitor.diff import ClauseChange, ClauseDiff
 from monitor.materiality import classify
 from tests.materiality.helpers import POLICY_FILLER, added, clause, judge, modified, removed
 
@@ -19,8 +19,12 @@ def test_date_change() -> None:
 
 
 def test_effective_date_inside_a_sentence() -> None:
-    _assert_not_material(modified("This Policy is effective on 10 May 2018 for current users.",
-                                  "This Policy is effective on 1 September 2019 for current users."))
+    _assert_not_material(
+        modified(
+            "This Policy is effective on 10 May 2018 for current users.",
+            "This Policy is effective on 1 September 2019 for current users.",
+        )
+    )
 
 
 def test_effective_date_line_added() -> None:
@@ -28,39 +32,68 @@ def test_effective_date_line_added() -> None:
 
 
 def test_typo_fix() -> None:
-    _assert_not_material(modified("Turning off activity doesn't impact its setting.",
-                                  "Turning off activity doesn't impact it's settings."))
+    _assert_not_material(
+        modified(
+            "Turning off activity doesn't impact its setting.",
+            "Turning off activity doesn't impact it's settings.",
+        )
+    )
 
 
 def test_british_to_american_spelling() -> None:
-    _assert_not_material(modified("Interactive mini programmes and favourites personalise the centre.",
-                                  "Interactive mini programs and favorites personalize the center."))
+    _assert_not_material(
+        modified(
+            "Interactive mini programmes and favourites personalise the centre.",
+            "Interactive mini programs and favorites personalize the center.",
+        )
+    )
 
 
 def test_synonym_swap() -> None:
-    _assert_not_material(modified("We generally share data with our service providers.",
-                                  "We usually share data with our service providers."))
+    _assert_not_material(
+        modified(
+            "We generally share data with our service providers.",
+            "We usually share data with our service providers.",
+        )
+    )
 
 
 def test_oxford_commas_hyphens_and_links_in_a_sharing_clause() -> None:
-    _assert_not_material(modified(
-        "We share data with third-party vendors, partners and [affiliates](https://a.example/x?id=1) by e-mail.",
-        "We share data with third party vendors, partners, and [affiliates](https://a.example/y?id=2) by email."))
+    _assert_not_material(
+        modified(
+            "We share data with third-party vendors, partners and [affiliates](https://a.example/x?id=1) "
+            "by e-mail.",
+            "We share data with third party vendors, partners, and [affiliates](https://a.example/y?id=2) "
+            "by email.",
+        )
+    )
 
 
 def test_company_name_restyling() -> None:
-    _assert_not_material(modified("Xbox shares your gamertag with other Xbox users.",
-                                  "XBOX shares your gamertag with other XBOX users."))
+    _assert_not_material(
+        modified(
+            "Xbox shares your gamertag with other Xbox users.",
+            "XBOX shares your gamertag with other XBOX users.",
+        )
+    )
 
 
 def test_invisible_characters_and_curly_apostrophes() -> None:
-    _assert_not_material(modified("Data from ChatGPT Business isn't used to train models.",
-                                  "Data from ChatGPT Business\u2060 isn’t used to train models."))
+    _assert_not_material(
+        modified(
+            "Data from ChatGPT Business isn't used to train models.",
+            "Data from ChatGPT Business\u2060 isn’t used to train models.",
+        )
+    )
 
 
 def test_markdown_table_churn() -> None:
-    _assert_not_material(modified("| Purpose | *   Account Information<br>    <br>*   Log Data |",
-                                  "| Purpose | *   Account Information<br>*   Log Data |"))
+    _assert_not_material(
+        modified(
+            "| Purpose | *   Account Information<br>    <br>*   Log Data |",
+            "| Purpose | *   Account Information<br>*   Log Data |",
+        )
+    )
 
 
 def test_moved_clause() -> None:
@@ -82,17 +115,23 @@ def test_clause_that_survives_elsewhere_is_not_a_removal() -> None:
 def test_cookie_consent_banner_captured_into_the_text() -> None:
     _assert_not_material(
         added("We'd like to use cookies to remember your preferences and show relevant content."),
-        added("You can accept all cookies for a fully personalized experience, or select only the strictly "
-              "necessary ones."),
-        added("For more details, please read our [Cookie Notice](https://example.com/cookies)."))
+        added(
+            "You can accept all cookies for a fully personalized experience, or select only the strictly "
+            "necessary ones."
+        ),
+        added("For more details, please read our [Cookie Notice](https://example.com/cookies)."),
+    )
 
 
 def test_update_banner_replaced_by_script_artefact() -> None:
-    _assert_not_material(removed("We have updated our Privacy Policy. Please take a look before the changes go "
-                                 "into effect on June 28, 2025."), added("false"))
+    _assert_not_material(
+        removed(
+            "We have updated our Privacy Policy. Please take a look before the changes go "
+            "into effect on June 28, 2025."
+        ),
+        added("false"),
+    )
 
 
-def _diff(*changes: ClauseChange):  # type: ignore[no-untyped-def]
-    from monitor.diff import ClauseDiff
-
+def _diff(*changes: ClauseChange) -> ClauseDiff:
     return ClauseDiff(tuple(changes), unchanged=30)

@@ -184,3 +184,19 @@ def test_normalise_marks_cloudflare_protected_addresses() -> None:
 )
 def test_normalise_keeps_wording_differences(old: str, new: str) -> None:
     assert normalise(old) != normalise(new)
+
+
+def test_bold_label_ending_with_a_colon_is_a_heading() -> None:
+    clauses = segment("Intro text here.\n\n**Information we collect:**\n\n- your name\n")
+    assert clauses[-1].section == ("Information we collect:",)
+
+
+def test_a_sentence_may_start_with_a_lowercase_brand_name() -> None:
+    assert texts("We use necessary cookies on our Services. xAI does not sell data.") == [
+        "We use necessary cookies on our Services.",
+        "xAI does not sell data.",
+    ]
+
+
+def test_a_full_stop_before_a_lowercase_word_does_not_end_a_sentence() -> None:
+    assert len(segment("We collect identifiers, device data, etc. and use them for security.")) == 1

@@ -56,7 +56,7 @@ def test_relative_sqlite_path_resolves_against_config_folder(tmp_path: Path) -> 
 
 
 def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
-    path = write(tmp_path, "[fetch]\ntimeout = \"30s\"\nconcurency = 8\n" + POLICY)
+    path = write(tmp_path, '[fetch]\ntimeout = "30s"\nconcurency = 8\n' + POLICY)
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     message = str(caught.value)

@@ -48,9 +48,8 @@ def test_decode_uses_meta_charset_without_http_charset() -> None:
 
 
 def test_decode_uses_http_equiv_content_type() -> None:
-    body = (
-        '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>Политика</p>'
-    ).encode("koi8-r")
+    html = '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>Политика</p>'
+    body = html.encode("koi8-r")
     assert "Политика" in decode_body(body, None)
 
 
@@ -132,7 +131,9 @@ def test_list_item_paragraphs_stay_in_the_item() -> None:
 
 
 def test_entirely_bold_paragraph_is_a_pseudo_heading() -> None:
-    html = page("<p><strong>Your rights</strong></p><p><b>Note:</b> partly bold.</p><div><b>Contact</b></div>")
+    html = page(
+        "<p><strong>Your rights</strong></p><p><b>Note:</b> partly bold.</p><div><b>Contact</b></div>"
+    )
     assert extract(html, content_type=HTML) == "**Your rights**\n\nNote: partly bold.\n\n**Contact**"
 
 
@@ -209,9 +210,7 @@ def test_a_form_wrapping_the_whole_page_is_kept() -> None:
 
 
 def test_main_element_is_preferred_when_it_holds_most_text() -> None:
-    html = page(
-        "<div class='menu'>Home Products</div><main><p>" + "Policy text. " * 50 + "</p></main>"
-    )
+    html = page("<div class='menu'>Home Products</div><main><p>" + "Policy text. " * 50 + "</p></main>")
     assert extract(html, content_type=HTML).startswith("Policy text.")
 
 

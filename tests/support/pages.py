@@ -65,7 +65,8 @@ _PAGE = """<!DOCTYPE html>
 </article>
 <aside><h2>{sidebar}</h2><ul><li><a href="/blog/1">Our new office</a></li></ul></aside>
 </main>
-<footer><p>{footer}</p><form action="/subscribe"><input name="email"><button>Subscribe</button></form></footer>
+<footer><p>{footer}</p>
+<form action="/subscribe"><input name="email"><button>Subscribe</button></form></footer>
 <script src="/static/app.js"></script>
 </body>
 </html>

@@ -83,7 +83,12 @@ class LoopbackSite:
 
     def start(self) -> Self:
         self._server = _Server(("127.0.0.1", 0), _RequestHandler, site=self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-site", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="loopback-site",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -249,7 +254,9 @@ class LoopbackSite:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, site: LoopbackSite):
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, site: LoopbackSite
+    ) -> None:
         self.site = site
         super().__init__(address, handler)
 
@@ -262,7 +269,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:

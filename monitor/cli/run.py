@@ -1,0 +1,36 @@
+"""``policywatch run``: the daemon."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.engine import Engine
+
+from monitor.cli import app
+from monitor.cli.common import ConfigOption, handle_errors, open_engine, settings_from
+from monitor.config import Settings
+from monitor.daemon import run_daemon
+from monitor.observe import configure_logging
+from storage import migrations
+
+
+def open_daemon_engine(settings: Settings) -> Engine:
+    """Create a missing database; refuse one whose schema is behind (``policywatch upgrade`` first)."""
+    engine = open_engine(settings, check_schema=False)
+    if migrations.current_revision(engine) is None:
+        migrations.upgrade(engine)
+    migrations.ensure_current(engine)
+    return engine
+
+
+@app.command()
+@handle_errors
+def run(config: ConfigOption = None) -> None:
+    """Monitor every policy on its schedule until SIGTERM or Ctrl-C (JSON logs on stderr)."""
+    settings = settings_from(config)
+    engine = open_daemon_engine(settings)
+    configure_logging()
+    try:
+        asyncio.run(run_daemon(settings, engine))
+    finally:
+        engine.dispose()

@@ -1,0 +1,51 @@
+"""``serve``: the read-only change-history browser (web UI, JSON API, Atom feeds) under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from monitor.cli import app
+from monitor.cli.common import ConfigOption, console, handle_errors, settings_from
+from monitor.config import Settings, WebSettings
+
+DEFAULT_BASE_URL = WebSettings().base_url
+
+
+def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """Apply ``--host``/``--port``; a base_url left at its default follows them, so feed links stay right."""
+    if host is None and port is None:
+        return settings
+    web = settings.web
+    changes: dict[str, object] = {"host": host or web.host, "port": port or web.port}
+    if web.base_url == DEFAULT_BASE_URL:
+        shown = changes["host"] if changes["host"] not in {"0.0.0.0", "::"} else "127.0.0.1"
+        changes["base_url"] = f"http://{shown}:{changes['port']}"
+    return settings.model_copy(update={"web": web.model_copy(update=changes)})
+
+
+@app.command()
+@handle_errors
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind (default: [web] host, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: [web] port, 8080).")
+    ] = None,
+) -> None:
+    """Browse the history in a web browser: dashboard, timelines, clause diffs, search, alerts and feeds."""
+    from monitor.web import create_app
+
+    settings = with_address(settings_from(config), host, port)
+    web_app = create_app(settings)
+    login = " (login required)" if settings.web.token_env else ""
+    console.print(
+        f"policywatch web UI on http://{settings.web.host}:{settings.web.port}{login}; Ctrl-C stops it"
+    )
+    uvicorn.run(
+        web_app, host=settings.web.host, port=settings.web.port, log_level="info", proxy_headers=False
+    )
