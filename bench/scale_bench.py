@@ -32,12 +32,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -62,7 +62,7 @@ def _pages() -> list[bytes]:
     return [policy_page(seed_text(name)).encode("utf-8") for name in seed_names()]
 
 
-async def _serve(port: int, ready: multiprocessing.synchronize.Event, counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[name-defined]
+async def _serve(port: int, ready: Any, counter: Any) -> None:
     pages = _pages()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -92,7 +92,7 @@ async def _serve(port: int, ready: multiprocessing.synchronize.Event, counter: m
         await server.serve_forever()
 
 
-def _site_main(port: int, ready: multiprocessing.synchronize.Event, counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[name-defined]
+def _site_main(port: int, ready: Any, counter: Any) -> None:
     asyncio.run(_serve(port, ready, counter))
 
 
@@ -294,7 +294,7 @@ def _print_results(results: list[Result], policies: int, interval: float) -> Non
 
 
 def _print_growth(growth: Growth) -> None:
-    print(f"\nStorage over {growth.versions} versions of one policy, one small edit per version (bytes/version)")
+    print(f"\nStorage over {growth.versions} versions of one policy, one small edit each (bytes per version)")
     rows = [
         ("raw text", growth.raw_per_version),
         ("zstd keyframes only", growth.keyframes_per_version),
@@ -331,7 +331,8 @@ def main() -> None:
             database = postgres_database(server)
             try:
                 label = f"PostgreSQL, {count} worker{'s' if count > 1 else ''}"
-                results.append(run_scenario(label, database, count, args.policies, args.duration, args.interval))
+                result = run_scenario(label, database, count, args.policies, args.duration, args.interval)
+                results.append(result)
                 print(json.dumps(results[-1].__dict__), flush=True)
             finally:
                 database.drop()

@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
+from monitor import backfill_state as state
+from monitor.backfill_state import Run, Seen, policies_to_backfill
 from monitor.config import PolicySettings, Settings
 from monitor.errors import ArchiveError, ConfigError
 from monitor.extract import extract
@@ -33,14 +34,9 @@ from monitor.materiality import detect_anomaly
 from monitor.store import RawCapture, ingest_text
 from monitor.wayback import Capture, WaybackClient
 from monitor.wayback_cdx import CdxPage, CdxRow, RowDeduper
-from notifiers.outbox import enqueue_backfill_digest
-from storage import queries
-from storage.codec import encode, sha256_hex
-from storage.engine import session_scope
-from storage.models import ARCHIVE, BackfillState, Change, Policy, Snapshot, Version, utcnow
+from storage.models import ARCHIVE, utcnow
 
-#: Bodies larger than this are extracted in a worker thread, so a big capture cannot stall the loop.
-THREAD_EXTRACT_BYTES = 200_000
+__all__ = ["BackfillSummary", "Progress", "backfill_policy", "policies_to_backfill"]
 
 
 @dataclass
@@ -71,150 +67,6 @@ class BackfillSummary:
 Progress = Callable[[BackfillSummary], None]
 
 
-@dataclass(frozen=True)
-class _Run:
-    policy_id: int
-    started_at: datetime
-    resume_key: str | None
-    resumed: bool
-
-
-@dataclass
-class _Seen:
-    """Digests stored for the policy: when each was captured, and the version it became (None: not one)."""
-
-    times: dict[str, set[datetime]] = field(default_factory=dict)
-    version_of: dict[str, int | None] = field(default_factory=dict)
-
-    def add(self, digest: str, at: datetime, version_id: int | None) -> None:
-        self.times.setdefault(digest, set()).add(at)
-        if version_id is not None or digest not in self.version_of:
-            self.version_of[digest] = version_id
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def _policy_row(session: Session, settings: Settings, name: str) -> Policy:
-    row = session.exec(select(Policy).where(Policy.name == name)).first()
-    if row is None:
-        queries.sync_policies(session, settings)
-        row = queries.get_policy(session, name)
-    return row
-
-
-def _start_run(engine: Engine, settings: Settings, name: str, since: date | None, until: date | None) -> _Run:
-    """Resume the unfinished run with the same range, or start a new one."""
-    with session_scope(engine) as session:
-        policy = _policy_row(session, settings, name)
-        assert policy.id is not None
-        state = session.get(BackfillState, policy.id)
-        same_range = state is not None and (state.since, state.until) == (_iso(since), _iso(until))
-        if state is not None and state.completed_at is None and same_range and state.started_at:
-            return _Run(policy.id, state.started_at, state.resume_key, True)
-        state = state or BackfillState(policy_id=policy.id)
-        state.since, state.until, state.resume_key = _iso(since), _iso(until), None
-        state.listed = state.fetched = state.new_versions = 0
-        state.started_at, state.completed_at = utcnow(), None
-        session.add(state)
-        return _Run(policy.id, state.started_at, None, False)
-
-
-def _load_seen(engine: Engine, policy_id: int) -> _Seen:
-    seen = _Seen()
-    with session_scope(engine) as session:
-        rows = session.exec(
-            select(Snapshot.archive_digest, Snapshot.archived_at, Snapshot.version_id).where(
-                Snapshot.policy_id == policy_id,
-                Snapshot.source == ARCHIVE,
-                col(Snapshot.archive_digest).is_not(None),
-            )
-        ).all()
-    for digest, archived_at, version_id in rows:
-        if digest is not None and archived_at is not None:
-            seen.add(digest, archived_at, version_id)
-    return seen
-
-
-def _save_progress(
-    engine: Engine, policy_id: int, resume_key: str | None, base: BackfillState, summary: BackfillSummary
-) -> None:
-    with session_scope(engine) as session:
-        state = session.get(BackfillState, policy_id)
-        if state is None:
-            return
-        state.resume_key = resume_key
-        state.listed = base.listed + summary.listed
-        state.fetched = base.fetched + summary.fetched
-        state.new_versions = base.new_versions + summary.new_versions
-        session.add(state)
-
-
-def _finish(engine: Engine, policy_id: int, *, complete: bool) -> None:
-    """Close the run; only a run with nothing left to retry marks the policy as backfilled."""
-    now = utcnow()
-    with session_scope(engine) as session:
-        state = session.get(BackfillState, policy_id)
-        if state is not None:
-            state.resume_key = None
-            state.completed_at = now if complete else None
-            session.add(state)
-        if complete:
-            policy = session.get(Policy, policy_id)
-            if policy is not None:
-                policy.backfilled_at = now
-                session.add(policy)
-
-
-def _counters(engine: Engine, policy_id: int) -> BackfillState:
-    with session_scope(engine) as session:
-        state = session.get(BackfillState, policy_id)
-        return BackfillState(
-            policy_id=policy_id,
-            listed=state.listed if state else 0,
-            fetched=state.fetched if state else 0,
-            new_versions=state.new_versions if state else 0,
-        )
-
-
-def _text_of_version(engine: Engine, version_id: int) -> str:
-    with session_scope(engine) as session:
-        version = session.get(Version, version_id)
-        assert version is not None
-        return queries.version_text(version)
-
-
-def _text_before(engine: Engine, policy_id: int, moment: datetime) -> str | None:
-    with session_scope(engine) as session:
-        before, _after = queries.time_neighbours(session, policy_id, moment)
-        return queries.version_text(before) if before is not None else None
-
-
-def _record_not_a_version(engine: Engine, policy_id: int, capture: Capture) -> None:
-    """Keep the digest of a capture that is no version, so no later run fetches it again."""
-    codec, blob = encode(capture.body)
-    with session_scope(engine) as session:
-        session.add(
-            Snapshot(
-                policy_id=policy_id,
-                source=ARCHIVE,
-                fetched_at=utcnow(),
-                archived_at=capture.row.captured_at,
-                archive_digest=capture.row.digest,
-                url=capture.url,
-                status_code=capture.status,
-                content_type=capture.content_type,
-                headers=capture.headers,
-                body_sha256=sha256_hex(capture.body),
-                body_size=len(capture.body),
-                body_codec=codec,
-                body=blob,
-                version_id=None,
-            )
-        )
-
-
 class _Backfill:
     """One run over the CDX pages of one policy; counts into ``summary`` as it goes."""
 
@@ -224,13 +76,13 @@ class _Backfill:
         engine: Engine,
         policy: PolicySettings,
         wayback: WaybackClient,
-        run: _Run,
+        run: Run,
         summary: BackfillSummary,
         progress: Progress | None,
     ) -> None:
         self.settings, self.engine, self.policy, self.wayback = settings, engine, policy, wayback
         self.run, self.summary, self.progress = run, summary, progress
-        self.seen = _Seen()
+        self.seen = Seen()
         self.dedupe = RowDeduper()
         # A client passed in may have served other policies already: count only this run's calls.
         self.calls_before = (wayback.api_calls, wayback.capture_calls)
@@ -269,7 +121,7 @@ class _Backfill:
             version_id = self.seen.version_of.get(row.digest)
             if row.captured_at not in times and version_id is not None:
                 # The same bytes at another time (a return to an earlier text, say): no request needed.
-                text = await asyncio.to_thread(_text_of_version, self.engine, version_id)
+                text = await asyncio.to_thread(state.text_of_version, self.engine, version_id)
                 await self.ingest(row, text, raw=None)
             return
         try:
@@ -289,9 +141,11 @@ class _Backfill:
             await self.not_a_version(capture)
             return
         self.summary.fetched += 1
-        text = await self.extract(capture)
-        previous = await asyncio.to_thread(_text_before, self.engine, self.run.policy_id, row.captured_at)
-        if detect_anomaly(previous, text) is not None:
+        previous = await asyncio.to_thread(
+            state.text_before, self.engine, self.run.policy_id, row.captured_at
+        )
+        text, anomaly = await asyncio.to_thread(self.examine, capture, previous)
+        if anomaly is not None:
             self.summary.anomalies += 1
             await self.not_a_version(capture)
             return
@@ -307,25 +161,22 @@ class _Backfill:
         await self.ingest(row, text, raw=raw)
 
     async def not_a_version(self, capture: Capture) -> None:
-        await asyncio.to_thread(_record_not_a_version, self.engine, self.run.policy_id, capture)
+        await asyncio.to_thread(state.record_not_a_version, self.engine, self.run.policy_id, capture)
         self.seen.add(capture.row.digest, capture.row.captured_at, None)
 
-    async def extract(self, capture: Capture) -> str:
-        def run() -> str:
-            try:
-                return extract(
-                    capture.body,
-                    content_type=capture.content_type,
-                    url=capture.row.original,
-                    select=self.policy.select,
-                    remove=self.policy.remove,
-                )
-            except ValueError as error:
-                raise ConfigError(f"policies.{self.policy.name}: select/remove: {error}") from None
-
-        if len(capture.body) > THREAD_EXTRACT_BYTES:
-            return await asyncio.to_thread(run)
-        return run()
+    def examine(self, capture: Capture, previous: str | None) -> tuple[str, str | None]:
+        """The capture's text and, if it is not a policy version, the anomaly (runs in a thread)."""
+        try:
+            text = extract(
+                capture.body,
+                content_type=capture.content_type,
+                url=capture.row.original,
+                select=self.policy.select,
+                remove=self.policy.remove,
+            )
+        except ValueError as error:
+            raise ConfigError(f"policies.{self.policy.name}: select/remove: {error}") from None
+        return text, detect_anomaly(previous, text)
 
     async def ingest(self, row: CdxRow, text: str, *, raw: RawCapture | None) -> None:
         at = row.captured_at
@@ -350,8 +201,8 @@ class _Backfill:
         self._tell()
 
     async def go(self, since: date | None, until: date | None) -> None:
-        base = await asyncio.to_thread(_counters, self.engine, self.run.policy_id)
-        self.seen = await asyncio.to_thread(_load_seen, self.engine, self.run.policy_id)
+        base = await asyncio.to_thread(state.counters, self.engine, self.run.policy_id)
+        self.seen = await asyncio.to_thread(state.load_seen, self.engine, self.run.policy_id)
         key: str | None = self.run.resume_key
         try:
             async with aclosing(self.pages(since, until)) as pages:
@@ -364,15 +215,15 @@ class _Backfill:
                         self._tell()
                     key = page.resume_key
                     await asyncio.to_thread(
-                        _save_progress, self.engine, self.run.policy_id, key, base, self.summary
+                        state.save_progress, self.engine, self.run.policy_id, key, base, self.summary
                     )
         except BaseException:
             # Interrupted (Ctrl-C, cancel, a failing CDX call): keep the counters; the resume key
             # already points at the page in progress.
-            _save_progress(self.engine, self.run.policy_id, key, base, self.summary)
+            state.save_progress(self.engine, self.run.policy_id, key, base, self.summary)
             raise
         self.summary.complete = self.summary.failed == 0
-        await asyncio.to_thread(_finish, self.engine, self.run.policy_id, complete=self.summary.complete)
+        await asyncio.to_thread(state.finish, self.engine, self.run.policy_id, complete=self.summary.complete)
         self._tell()
 
 
@@ -385,27 +236,6 @@ async def _client_scope(
         return
     async with WaybackClient(settings, engine) as owned:
         yield owned
-
-
-def _queue_digest(engine: Engine, settings: Settings, policy_settings: PolicySettings, run: _Run) -> int:
-    """Queue the run's material changes as one digest per notifier."""
-    with session_scope(engine) as session:
-        policy = session.get(Policy, run.policy_id)
-        assert policy is not None
-        changes = list(
-            session.exec(
-                select(Change)
-                .where(
-                    Change.policy_id == run.policy_id,
-                    col(Change.material).is_(True),
-                    col(Change.superseded).is_(False),
-                    col(Change.created_at) >= run.started_at,
-                )
-                .order_by(col(Change.id))
-            ).all()
-        )
-        group = f"backfill:{policy_settings.name}:{run.started_at.isoformat()}"
-        return len(enqueue_backfill_digest(session, settings, policy_settings, policy, changes, group=group))
 
 
 async def backfill_policy(
@@ -424,28 +254,11 @@ async def backfill_policy(
     Raises ArchiveError when the CDX listing cannot be read (the run stays resumable); captures that
     fail are counted in ``failed`` and retried by the next run.
     """
-    run = await asyncio.to_thread(_start_run, engine, settings, policy_settings.name, since, until)
+    run = await asyncio.to_thread(state.start_run, engine, settings, policy_settings.name, since, until)
     summary = BackfillSummary(policy=policy_settings.name, resumed=run.resumed)
     async with _client_scope(settings, engine, client) as wayback:
         backfill = _Backfill(settings, engine, policy_settings, wayback, run, summary, progress)
         await backfill.go(since, until)
     if notify and summary.complete:
-        summary.alerts = await asyncio.to_thread(_queue_digest, engine, settings, policy_settings, run)
+        summary.alerts = await asyncio.to_thread(state.queue_digest, engine, settings, policy_settings, run)
     return summary
-
-
-def policies_to_backfill(engine: Engine, settings: Settings) -> list[PolicySettings]:
-    """Enabled policies with ``archive = true`` whose backfill has not completed yet (for the daemon)."""
-    wanted = [policy for policy in settings.policies if policy.archive and policy.enabled]
-    if not wanted:
-        return []
-    with session_scope(engine) as session:
-        done = set(
-            session.exec(
-                select(Policy.name).where(
-                    col(Policy.name).in_([policy.name for policy in wanted]),
-                    col(Policy.backfilled_at).is_not(None),
-                )
-            ).all()
-        )
-    return [policy for policy in wanted if policy.name not in done]

@@ -152,7 +152,7 @@ def ingest_text(
     for _attempt in range(5):
         plan = _plan(engine, policy_id, text, observed_at)
         with session_scope(engine) as session:
-            policy = queries.get_policy(session, policy_settings.name)
+            policy = queries.get_policy(session, policy_settings.name, for_update=True)
             before, after = queries.time_neighbours(session, policy_id, observed_at)
             if (before.id if before else None, after.id if after else None) != (
                 plan.before_id,

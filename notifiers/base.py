@@ -64,7 +64,8 @@ class Notifier(Protocol):
     """A transport. ``send`` delivers one outgoing message covering ``messages`` (a digest if several).
 
     It raises :class:`monitor.errors.DeliveryError` when the message did not get through, with
-    ``permanent=True`` when retrying cannot help (a webhook answering 404, say).
+    ``permanent=True`` when retrying cannot help (a webhook answering 404, say). A notifier lives for one
+    delivery pass and may keep a connection open between sends; ``close`` ends it and never raises.
     """
 
     notifier_id: str
@@ -73,3 +74,5 @@ class Notifier(Protocol):
     def __init__(self, notifier_id: str, settings: NotifierSettings) -> None: ...
 
     async def send(self, messages: Sequence[AlertMessage]) -> None: ...
+
+    async def close(self) -> None: ...

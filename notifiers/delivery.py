@@ -28,7 +28,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -73,15 +73,13 @@ class _Claimed:
     message: AlertMessage
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pass:
     """One pass's identity and clock: a unique lease owner per call, even for workers sharing a name."""
 
     worker: str
     owner: str
     fixed_now: datetime | None
-    deadline: float
-    seen: set[int] = field(default_factory=set)
 
     def now(self) -> datetime:
         return self.fixed_now or utcnow()
@@ -96,14 +94,14 @@ def backoff(attempts: int, settings: AlertSettings) -> timedelta:
 # -- claiming -------------------------------------------------------------------------------------------
 
 
-def _due(now: datetime, notifier_ids: Sequence[str], seen: Iterable[int]) -> SelectOfScalar[Alert]:
+def _due(now: datetime, notifier_id: str, seen: Iterable[int]) -> SelectOfScalar[Alert]:
     query = (
         select(Alert)
         .where(
             Alert.status == PENDING,
             col(Alert.next_attempt_at) <= now,
             sa.or_(col(Alert.lease_expires_at).is_(None), col(Alert.lease_expires_at) <= now),
-            col(Alert.notifier_id).in_(list(notifier_ids)),
+            Alert.notifier_id == notifier_id,
         )
         .order_by(col(Alert.id))
         .limit(CLAIM_BATCH)
@@ -139,17 +137,19 @@ def _messages(session: Session, alerts: Sequence[Alert], base_url: str) -> list[
     return out
 
 
-def claim(engine: Engine, settings: Settings, run: _Pass, notifier_ids: Sequence[str]) -> list[_Claimed]:
-    """Lease the due alerts of these notifiers to this pass, and read what their messages need."""
+def claim(
+    engine: Engine, settings: Settings, run: _Pass, notifier_id: str, seen: set[int]
+) -> list[_Claimed]:
+    """Lease a notifier's due alerts (not in ``seen``) to this pass, and read what their messages need."""
     now = run.now()
     with session_scope(engine) as session:
-        alerts = list(session.exec(_due(now, notifier_ids, run.seen)).all())
+        alerts = list(session.exec(_due(now, notifier_id, seen)).all())
         for alert in alerts:
             alert.lease_owner, alert.lease_expires_at = run.owner, now + CLAIM_LEASE
             session.add(alert)
         session.flush()
         messages = _messages(session, alerts, settings.web.base_url) if alerts else []
-    run.seen.update(a.id for a in alerts if a.id is not None)
+    seen.update(a.id for a in alerts if a.id is not None)
     return [_Claimed(alert, message) for alert, message in zip(alerts, messages, strict=True)]
 
 
@@ -266,23 +266,42 @@ async def _send_one(
     return DeliverySummary(messages=1, delivered=delivered), False
 
 
-async def _deliver_for(
-    engine: Engine, settings: Settings, run: _Pass, notifier_id: str, claimed: Sequence[_Claimed]
-) -> DeliverySummary:
-    notifier = build_notifier(notifier_id, settings.notifiers[notifier_id])
+async def _send_groups(
+    engine: Engine, settings: Settings, run: _Pass, notifier: Notifier, claimed: Sequence[_Claimed]
+) -> tuple[DeliverySummary, bool]:
+    """Send a claimed batch; True when the pass should stop for this notifier (outage, lease running out)."""
+    deadline = time.monotonic() + CLAIM_LEASE.total_seconds() * 0.8
     summary = DeliverySummary()
     groups = group_for_sending(notifier, claimed)
     for index, group in enumerate(groups):
-        if time.monotonic() > run.deadline:
+        if time.monotonic() > deadline:
             # Our lease is about to run out: another worker may claim these, so do not send them.
             await asyncio.to_thread(release, engine, run, [i for g in groups[index:] for i in _ids(g)])
-            break
+            return summary, True
         result, outage = await _send_one(engine, settings, run, notifier, group)
         summary += result
         if outage:
             await asyncio.to_thread(release, engine, run, [i for g in groups[index + 1 :] for i in _ids(g)])
-            break
-    return summary
+            return summary, True
+    return summary, False
+
+
+async def _deliver_for(engine: Engine, settings: Settings, run: _Pass, notifier_id: str) -> DeliverySummary:
+    """Claim and send one notifier's due alerts, batch after batch, over one connection where possible."""
+    notifier = build_notifier(notifier_id, settings.notifiers[notifier_id])
+    summary = DeliverySummary()
+    seen: set[int] = set()  # alerts this pass already handled; a zero backoff must not loop
+    try:
+        while True:
+            claimed = await asyncio.to_thread(claim, engine, settings, run, notifier_id, seen)
+            if not claimed:
+                return summary
+            result, stop = await _send_groups(engine, settings, run, notifier, claimed)
+            summary += result
+            if stop:
+                return summary
+    finally:
+        await notifier.close()
 
 
 async def deliver_pending(
@@ -295,28 +314,19 @@ async def deliver_pending(
 ) -> DeliverySummary:
     """Deliver every due alert of the configured notifiers (or of ``notifier_ids``) once.
 
-    The daemon calls this every ``alerts.deliver_interval``; ``policywatch check`` calls it before it
-    exits. ``now`` fixes the clock (tests). Alerts of notifiers no longer in the config stay pending.
+    Notifiers are served concurrently, each claiming its alerts in batches of ``CLAIM_BATCH`` (so a
+    digest holds at most that many). The daemon calls this every ``alerts.deliver_interval``;
+    ``policywatch check`` calls it before it exits. ``now`` fixes the clock (tests). Alerts of notifiers
+    no longer in the config stay pending.
     """
     asked = notifier_ids if notifier_ids is not None else list(settings.notifiers)
     wanted = [notifier_id for notifier_id in asked if notifier_id in settings.notifiers]
-    if not wanted:
-        return DeliverySummary()
-    run = _Pass(worker, f"{worker}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now, 0.0)
+    run = _Pass(worker, f"{worker}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now)
+    results = await asyncio.gather(*(_deliver_for(engine, settings, run, notifier) for notifier in wanted))
     total = DeliverySummary()
-    while True:
-        run.deadline = time.monotonic() + CLAIM_LEASE.total_seconds() * 0.8
-        claimed = await asyncio.to_thread(claim, engine, settings, run, wanted)
-        if not claimed:
-            return total
-        by_notifier: dict[str, list[_Claimed]] = {}
-        for item in claimed:
-            by_notifier.setdefault(item.alert.notifier_id, []).append(item)
-        results = await asyncio.gather(
-            *(_deliver_for(engine, settings, run, notifier, items) for notifier, items in by_notifier.items())
-        )
-        for result in results:
-            total += result
+    for result in results:
+        total += result
+    return total
 
 
 # -- re-driving -----------------------------------------------------------------------------------------

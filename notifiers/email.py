@@ -74,12 +74,15 @@ def tls_context(settings: EmailNotifierSettings) -> ssl.SSLContext | None:
 
 @register("email")
 class EmailNotifier:
+    """Sends over one SMTP session per delivery pass, opened at the first message."""
+
     def __init__(self, notifier_id: str, settings: NotifierSettings) -> None:
         if not isinstance(settings, EmailNotifierSettings):
             raise ConfigError(f"notifiers.{notifier_id}: not an e-mail notifier")
         self.notifier_id = notifier_id
         self.settings = settings
         self.digest = settings.digest
+        self._client: aiosmtplib.SMTP | None = None
 
     def _password(self) -> str | None:
         try:
@@ -89,30 +92,64 @@ class EmailNotifier:
             # Fixable without losing the alert: set the variable and restart, the alert is retried.
             raise DeliveryError(str(error)) from None
 
+    async def _session(self, password: str | None) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        settings = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=settings.host,
+            port=settings.port,
+            use_tls=settings.security == "ssl",
+            start_tls=settings.security == "starttls",  # connect() then requires STARTTLS
+            validate_certs=settings.verify_tls,
+            tls_context=tls_context(settings) if settings.security != "none" else None,
+            timeout=settings.timeout.total_seconds(),
+        )
+        await client.connect()
+        if settings.username is not None and password is not None:
+            await client.login(settings.username, password)
+        self._client = client
+        return client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    async def _deliver(self, email: EmailMessage, password: str | None) -> None:
+        reused = self._client is not None and self._client.is_connected
+        client = await self._session(password)
+        try:
+            await client.send_message(email)
+        except aiosmtplib.SMTPServerDisconnected:
+            if not reused:
+                raise
+            # The server closed the idle session between two messages: once more, on a new one.
+            self._drop()
+            await (await self._session(password)).send_message(email)
+
     async def send(self, messages: Sequence[AlertMessage]) -> None:
         settings = self.settings
-        now = utcnow()
         email = build_email(
             render_email(messages), sender=settings.sender, to=settings.to,
-            message_id=message_id_for(messages, settings.sender), date=now,
+            message_id=message_id_for(messages, settings.sender), date=utcnow(),
         )
         password = self._password()
+        where = f"SMTP {settings.host}:{settings.port}"
         try:
-            await aiosmtplib.send(
-                email,
-                hostname=settings.host,
-                port=settings.port,
-                username=settings.username if password is not None else None,
-                password=password,
-                use_tls=settings.security == "ssl",
-                start_tls=settings.security == "starttls",
-                validate_certs=settings.verify_tls,
-                tls_context=tls_context(settings) if settings.security != "none" else None,
-                timeout=settings.timeout.total_seconds(),
-            )
+            await self._deliver(email, password)
         except aiosmtplib.SMTPException as error:
-            raise DeliveryError(
-                f"SMTP {settings.host}:{settings.port}: {describe(error)}", permanent=is_permanent(error)
-            ) from None
+            self._drop()
+            raise DeliveryError(f"{where}: {describe(error)}", permanent=is_permanent(error)) from None
         except (OSError, TimeoutError) as error:  # ssl.SSLError and refused connections are OSErrors
-            raise DeliveryError(f"SMTP {settings.host}:{settings.port}: {describe(error)}") from None
+            self._drop()
+            raise DeliveryError(f"{where}: {describe(error)}") from None
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client.close()  # the messages are delivered; a rude goodbye loses nothing

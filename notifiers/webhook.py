@@ -72,6 +72,8 @@ class WebhookNotifier:
         self.notifier_id = notifier_id
         self.settings = settings
         self.digest = settings.digest
+        # One client per pass: making one builds a TLS context, which costs more than a local POST.
+        self._client: httpx.AsyncClient | None = None
 
     def _secret(self) -> str | None:
         try:
@@ -100,14 +102,22 @@ class WebhookNotifier:
             headers[SIGNATURE_HEADER] = sign(secret, body)
         return body, headers
 
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            timeout = self.settings.timeout.total_seconds()
+            self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        return self._client
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
     async def send(self, messages: Sequence[AlertMessage]) -> None:
         body, headers = self.request(messages)
         url = self.settings.url
         try:
-            async with httpx.AsyncClient(
-                timeout=self.settings.timeout.total_seconds(), follow_redirects=False
-            ) as client:
-                response = await client.post(url, content=body, headers=headers)
+            response = await self._http().post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
             detail = str(error).replace(url, redacted(url))  # the path may be a token
             raise DeliveryError(f"webhook {redacted(url)}: {type(error).__name__}: {detail}") from None

@@ -14,10 +14,17 @@ from monitor.errors import NotFound
 from storage.models import Alert, Change, CheckEvent, Policy, Version, utcnow
 from storage.texts import read_text
 
+#: The advisory lock that serialises ``sync_policies`` on PostgreSQL (any constant unique to policywatch).
+SYNC_POLICIES_LOCK = 0x70770001
+
 
 def sync_policies(session: Session, settings: Settings, *, now: datetime | None = None) -> list[Policy]:
     """Mirror the config's policies into the database; policies no longer configured are disabled."""
     now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        # Workers starting together would all insert the new policies; one at a time, the later ones see
+        # the rows the first committed (SQLite's BEGIN IMMEDIATE already serialises them).
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_POLICIES_LOCK})
     existing = {policy.name: policy for policy in session.exec(select(Policy)).all()}
     configured = {policy.name for policy in settings.policies}
     for entry in settings.policies:
@@ -39,8 +46,11 @@ def sync_policies(session: Session, settings: Settings, *, now: datetime | None 
     return list(session.exec(select(Policy).where(col(Policy.name).in_(configured))).all())
 
 
-def get_policy(session: Session, name: str) -> Policy:
-    policy = session.exec(select(Policy).where(Policy.name == name)).first()
+def get_policy(session: Session, name: str, *, for_update: bool = False) -> Policy:
+    """The policy row; ``for_update`` locks it until the transaction ends (PostgreSQL; SQLite's write
+    transactions are serialised anyway), so two writers of one policy's history take turns."""
+    query = select(Policy).where(Policy.name == name)
+    policy = session.exec(query.with_for_update() if for_update else query).first()
     if policy is None:
         raise NotFound(f"no policy named {name!r} in the database (run `policywatch check` first?)")
     return policy

@@ -20,7 +20,7 @@ from storage.engine import make_engine
 pytest_plugins = [
     "tests.support.fixtures",
     "tests.support.postgres",
-    "tests.support.wayback",
+    "tests.support.wayback_fixtures",
     "tests.support.alert_fixtures",
 ]
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import calendar
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
@@ -34,22 +43,34 @@ from storage.engine import session_scope
 EXIT_INTERRUPTED = 130
 
 
-def parse_day(value: str | None) -> date | None:
-    """``YYYY-MM-DD``, ``YYYYMMDD``, ``YYYY-MM`` or ``YYYY`` (a partial date means its first day)."""
+def parse_day(value: str | None, *, end: bool = False) -> date | None:
+    """``YYYY-MM-DD``, ``YYYYMMDD``, ``YYYY-MM`` or ``YYYY``; a partial date means its first day, or its
+    last day with ``end`` (so ``--until 2019`` includes all of 2019)."""
     if value is None:
         return None
-    text = value.strip()
-    digits = text.replace("-", "")
+    digits = value.strip().replace("-", "")
     try:
         if len(digits) == 8 and digits.isdigit():
             return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         if len(digits) == 6 and digits.isdigit():
-            return date(int(digits[:4]), int(digits[4:]), 1)
+            year, month = int(digits[:4]), int(digits[4:])
+            return date(year, month, calendar.monthrange(year, month)[1] if end else 1)
         if len(digits) == 4 and digits.isdigit():
-            return date(int(digits), 1, 1)
+            return date(int(digits), 12, 31) if end else date(int(digits), 1, 1)
     except ValueError:
         pass
     raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD")
+
+
+def backfill_columns() -> tuple[ProgressColumn, ...]:
+    return (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("fetched {task.fields[fetched]}"),
+        TextColumn("new {task.fields[new]}"),
+        TimeElapsedColumn(),
+    )
 
 
 class _Bars:
@@ -145,7 +166,7 @@ def backfill(
 
     Re-running fetches nothing already stored; an interrupted run resumes where it stopped.
     """
-    first, last = parse_day(since), parse_day(until)
+    first, last = parse_day(since), parse_day(until, end=True)
     if first and last and first > last:
         raise typer.BadParameter("--since is after --until")
     settings = settings_from(config)
@@ -154,16 +175,8 @@ def backfill(
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     show = not as_json and console.is_terminal
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("fetched {task.fields[fetched]}"),
-        TextColumn("new {task.fields[new]}"),
-        TimeElapsedColumn(),
-    )
     try:
-        with Progress(*columns, console=console, disable=not show, transient=True) as progress:
+        with Progress(*backfill_columns(), console=console, disable=not show, transient=True) as progress:
             bars = _Bars(progress)
             results = asyncio.run(_run(settings, engine, policies, first, last, notify, bars))
     except KeyboardInterrupt:

@@ -63,13 +63,13 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ConfigError as error:
-            err_console.print(f"[bold red]config error[/]: {error}", markup=True, highlight=False)
+            err_console.print(f"[bold red]config error[/]: {error}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_CONFIG) from None
         except StorageError as error:
-            err_console.print(f"[bold red]database error[/]: {error}", markup=True, highlight=False)
+            err_console.print(f"[bold red]database error[/]: {error}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_STORAGE) from None
         except PolicywatchError as error:
-            err_console.print(f"[bold red]error[/]: {error}", markup=True, highlight=False)
+            err_console.print(f"[bold red]error[/]: {error}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_OTHER) from None
 
     return wrapper

@@ -11,7 +11,12 @@ How a change is judged
    every clause judgement is non-material. ``detect_anomaly(old_text, new_text)`` runs the same check on
    its own (also on a first version, ``old_text=None``).
 2. **Each changed clause** gets categories (15 fixed ids, ``CATEGORIES``) from a lexicon of policy
-   language; the clause's section heading is used when its own words name no category.
+   language: strong cues first (``lexicon.TOPIC``, statements such as "we share … with advertisers"),
+   weak cues ("secure", "the data we collect", "parents") only when no strong cue names any category
+   (``topics``), and the section heading only when the clause's own words name none. A *modified*
+   clause is given the categories of its trigger, not of everything it mentions: the flipped verb's
+   category plus specific ones of its sentence ("do not collect from children" → children), the term
+   that appeared or disappeared, or the categories the changed words name (``practice``).
 3. **Material or not depends on what changed, not on the topic.**
    *Modified* clauses: cosmetic edits are discarded first (dates, case, punctuation and Oxford commas,
    links and URLs, Markdown, invisible characters, hyphenation and spacing, British/American spelling,
@@ -24,9 +29,12 @@ How a change is judged
    consent banners, navigation, and wording that survives elsewhere in the other version are not.
    *Moved* clauses are never material.
 4. **Direction** per clause: adding a practice or removing a protection is ``less_protective``; removing
-   a practice ("we may sell…" deleted) or adding a protection (a right, a safeguard, a "we do not…"
-   promise) is ``more_protective``; both in one clause is ``mixed``. The document direction combines
-   the material clauses (both ways → ``mixed``; none → ``neutral``).
+   a practice ("we may sell…" deleted) or adding a protection (a right or choice, user control,
+   consent, deletion, a safeguard, a "we do not…" promise) is ``more_protective``; both in one clause
+   is ``mixed``. A clause that states an affirmative practice is a practice even with an opt-out
+   attached, and a disclaimer ("we do not secure data sent to third-party apps") is no protection.
+   Contact-only clauses have no direction. The document direction combines the material clauses
+   (both ways → ``mixed``; none → ``neutral``).
 
 Severity rules (alerts default to ≥ medium)
 -------------------------------------------

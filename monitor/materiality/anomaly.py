@@ -49,8 +49,8 @@ _SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
         r"|\b404\b|\b50[023]\b|not found|an? (?:unexpected )?error (?:has )?occurred|something went wrong"
         r"|try (?:again later|reloading)|refresh (?:this|the) page|internal server error|"
         r"service (?:temporarily )?unavailable"
-        r"|bad gateway|gateway time-?out|(?:we're|we are) all mixed up|oops|no longer available|go back|"
-        r"return (?:to the )?home",
+        r"|bad gateway|gateway time-?out|oops|no longer available"
+        r"|go back (?:home|to (?:the )?(?:home ?page|previous page))|return (?:to the )?home",
         re.I,
     ),
 }

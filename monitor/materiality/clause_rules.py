@@ -37,8 +37,10 @@ _CHROME: Final = re.compile(
     r"cookie banner"
     r"|back to top|skip to (?:main )?content|expand all|collapse all|print this page|table of contents|"
     r"click here"
-    r"|we have updated our|please take a look|view previous|previous versions?|this page is the updated"
+    r"|view previous|previous versions?"
+    # An update banner names the document, not a practice ("we have updated our sharing…" is a change).
     r"|we(?:'ve|’ve| have) (?:made (?:some )?(?:changes|updates) to|updated|changed|revised) (?:our|this|the)"
+    r" (?:privacy |cookie )?(?:policy|notice|statement|terms)"
     r"|we(?:'d|’d| would) like to use cookies|(?:this|our) (?:web)?site uses cookies|by clicking)\b"
     # A bare pointer to another document states no practice of its own.
     r"|^\W*(?:for more (?:details|information)[^.]{0,40},\s*)?(?:please )?(?:read|see|visit|refer to|review)"

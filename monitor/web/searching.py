@@ -20,6 +20,7 @@ from storage.search import PolicyHits, parse_query, positive_terms, search
 
 #: Changes listed per policy under "changes to clauses mentioning it".
 MAX_TOUCHING = 20
+REPORT_BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +60,17 @@ def _touching(session: Session, policy_id: int, pattern: re.Pattern[str] | None)
     if pattern is None:
         return ()
     rows = list(reversed(browse.changes(session, policy_id=policy_id)))
-    reports = browse.reports(session, [row.id for row in rows])
-    found = []
-    for row in rows:
-        mentioning = clauses_mentioning(reports.get(row.id, {}), pattern)
-        if mentioning:
-            found.append(Touching(row, tuple(mentioning)))
+    found: list[Touching] = []
+    # Reports are the large part of a change: read them a batch at a time, and stop once enough are found.
+    for start in range(0, len(rows), REPORT_BATCH):
+        batch = rows[start : start + REPORT_BATCH]
+        reports = browse.reports(session, [row.id for row in batch])
+        for row in batch:
+            mentioning = clauses_mentioning(reports.get(row.id, {}), pattern)
+            if mentioning:
+                found.append(Touching(row, tuple(mentioning)))
+        if len(found) >= MAX_TOUCHING:
+            break
     return tuple(found[:MAX_TOUCHING])
 
 

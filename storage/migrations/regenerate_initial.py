@@ -21,7 +21,7 @@ def main() -> None:
     INITIAL.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         # Later, hand-written migrations (0002_search ...) revise 0001: park them while it is regenerated.
-        later = [path.rename(Path(folder) / path.name) for path in (MIGRATIONS_DIR / "versions").glob("0*.py")]
+        later = [path.rename(Path(folder) / path.name) for path in MIGRATIONS_DIR.glob("versions/0*.py")]
         try:
             _generate(folder)
         finally:

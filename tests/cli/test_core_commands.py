@@ -34,6 +34,21 @@ POLICY_V2 = POLICY_V1.replace(
     "We may sell your personal information to data brokers and advertising partners.",
 )
 
+SECURITY_POLICY = """# Security and data protection
+
+We keep your data safe with encryption at rest and in transit. Access to personal information is limited
+to employees who need it to provide the service, and every access is logged.
+
+## Incidents
+
+If a breach affects your personal information, we notify you and the competent supervisory authority
+within 72 hours of becoming aware of it. We review our safeguards every year with an independent auditor.
+
+## Your choices
+
+You can ask us which safeguards apply to your account by writing to our data protection officer.
+"""
+
 runner = CliRunner()
 
 
@@ -49,7 +64,7 @@ def as_json(result: Any) -> Any:
 @pytest.fixture
 def config(site: LoopbackSite, make_config: Callable[..., Path]) -> Path:
     site.set("/privacy", policy_page(POLICY_V1))
-    site.set("/terms", policy_page("# Terms\n\nWe keep your data safe with encryption at rest."))
+    site.set("/terms", policy_page(SECURITY_POLICY))
     path = make_config(
         policies=[
             {"name": "acme", "url": site.url("/privacy")},

@@ -34,8 +34,8 @@ def test_effective_date_line_added() -> None:
 def test_typo_fix() -> None:
     _assert_not_material(
         modified(
-            "Turning off activity doesn't impact its setting.",
-            "Turning off activity doesn't impact it's settings.",
+            "Pausing your watch history doesn't change its retention setting.",
+            "Pausing your watch history doesn't change it's retention settings.",
         )
     )
 
@@ -43,8 +43,8 @@ def test_typo_fix() -> None:
 def test_british_to_american_spelling() -> None:
     _assert_not_material(
         modified(
-            "Interactive mini programmes and favourites personalise the centre.",
-            "Interactive mini programs and favorites personalize the center.",
+            "Our loyalty programme lets you organise favourite stores in the help centre.",
+            "Our loyalty program lets you organize favorite stores in the help center.",
         )
     )
 
@@ -72,8 +72,8 @@ def test_oxford_commas_hyphens_and_links_in_a_sharing_clause() -> None:
 def test_company_name_restyling() -> None:
     _assert_not_material(
         modified(
-            "Xbox shares your gamertag with other Xbox users.",
-            "XBOX shares your gamertag with other XBOX users.",
+            "Acme Play shares your player name with other Acme Play users.",
+            "ACME PLAY shares your player name with other ACME PLAY users.",
         )
     )
 
@@ -81,8 +81,8 @@ def test_company_name_restyling() -> None:
 def test_invisible_characters_and_curly_apostrophes() -> None:
     _assert_not_material(
         modified(
-            "Data from ChatGPT Business isn't used to train models.",
-            "Data from ChatGPT Business\u2060 isn’t used to train models.",
+            "Files from Acme Team workspaces aren't used to train models.",
+            "Files from Acme Team\u2060 workspaces aren’t used to train models.",
         )
     )
 
@@ -135,3 +135,14 @@ def test_update_banner_replaced_by_script_artefact() -> None:
 
 def _diff(*changes: ClauseChange) -> ClauseDiff:
     return ClauseDiff(tuple(changes), unchanged=30)
+
+
+def test_update_banner_naming_the_policy_is_chrome() -> None:
+    _assert_not_material(added("We've updated our Privacy Notice. Read what changed."))
+
+
+def test_sentence_about_an_updated_practice_is_not_chrome() -> None:
+    j = judge(
+        added("We have updated our sharing practices so that ad partners now receive your order history.")
+    )
+    assert j.material and "sharing" in j.categories

@@ -4,43 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from monitor.config import Settings, load_config
+from monitor.config import Settings
 from monitor.errors import ArchiveError, ArchiveRateLimited
 from monitor.wayback import API_LIMITER, WaybackClient
 from monitor.wayback_cdx import CdxRow, parse_cdx_json
 from storage.ratelimit import paused_until
 from tests.conftest import initialised_engine
 from tests.support.polling import async_wait_until
-from tests.support.wayback import WaybackEmulator, assert_within_rate, sha1_digest, spacing, timestamp_of
+from tests.support.wayback import ARCHIVED_URL, WaybackEmulator, sha1_digest
+from tests.support.wayback_data import assert_within_rate, spacing, timestamp_of
 
-URL = "https://www.example.com/privacy"
+URL = ARCHIVED_URL
 HEADER = ["timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 TOLERANCE = 0.02  # seconds: loopback jitter between a request's start and its arrival
-
-
-@pytest.fixture
-def archive_settings(
-    make_config: Callable[..., Path], wayback_archive: WaybackEmulator
-) -> Callable[..., Settings]:
-    def factory(**wayback: Any) -> Settings:
-        values = {
-            "base_url": wayback_archive.base_url,
-            "requests_per_minute": 600,
-            "captures_per_second": 20,
-            "rate_limit_pause": "1s",
-            "retries": 3,
-            **wayback,
-        }
-        path = make_config(policies=[{"name": "acme", "url": URL}], sections={"wayback": values})
-        return load_config(path)
-
-    return factory
 
 
 @pytest.fixture

@@ -24,8 +24,17 @@ def notifier(values: dict[str, Any]) -> EmailNotifier:
     return built
 
 
+async def send_once(values: dict[str, Any]) -> None:
+    """Send the corpus alert with a fresh notifier, and close it as a delivery pass does."""
+    sender = notifier(values)
+    try:
+        await sender.send([corpus_message()])
+    finally:
+        await sender.close()
+
+
 async def test_plain_smtp_delivers_one_multipart_alternative_message(smtp_server: SmtpServer) -> None:
-    await notifier(smtp_server.settings()).send([corpus_message()])
+    await send_once(smtp_server.settings())
 
     [received] = smtp_server.wait_for_messages(1)
     message = received.message
@@ -44,20 +53,40 @@ async def test_plain_smtp_delivers_one_multipart_alternative_message(smtp_server
     assert message["To"] == "privacy-team@example.org"
 
 
-async def test_message_id_is_the_same_when_the_same_alert_is_resent(smtp_server: SmtpServer) -> None:
+async def test_one_pass_sends_over_one_session_and_a_resend_keeps_its_message_id(
+    smtp_server: SmtpServer,
+) -> None:
     mail = notifier(smtp_server.settings())
     await mail.send([corpus_message()])
     await mail.send([corpus_message()])
     await mail.send([corpus_message(key="change:8:mail")])
-    ids = [received.message["Message-ID"] for received in smtp_server.wait_for_messages(3)]
+    await mail.close()
+
+    received = smtp_server.wait_for_messages(3)
+    ids = [item.message["Message-ID"] for item in received]
     assert ids[0] == ids[1] != ids[2]
+    assert len({item.peer for item in received}) == 1
+
+
+async def test_a_session_the_server_dropped_is_replaced_without_losing_the_message(
+    smtp_server: SmtpServer,
+) -> None:
+    mail = notifier(smtp_server.settings())
+    await mail.send([corpus_message()])
+    smtp_server.stop()  # drops the open session, as an idle timeout or a restart would
+    smtp_server.start()
+    await mail.send([corpus_message(key="change:8:mail")])
+    await mail.close()
+
+    first, second = smtp_server.wait_for_messages(2)
+    assert first.peer != second.peer
 
 
 async def test_starttls_with_self_signed_certificate_and_auth(
     smtp_starttls_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
-    await notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)).send([corpus_message()])
+    await send_once(smtp_starttls_server.settings(password_env=PASSWORD_ENV))
 
     [received] = smtp_starttls_server.wait_for_messages(1)
     assert received.tls and received.login == SMTP_USER[0]
@@ -68,7 +97,7 @@ async def test_starttls_with_self_signed_certificate_and_auth(
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 async def test_implicit_tls_with_auth(smtp_ssl_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
-    await notifier(smtp_ssl_server.settings(password_env=PASSWORD_ENV)).send([corpus_message()])
+    await send_once(smtp_ssl_server.settings(password_env=PASSWORD_ENV))
 
     [received] = smtp_ssl_server.wait_for_messages(1)
     assert received.tls and received.login == SMTP_USER[0]
@@ -79,7 +108,7 @@ async def test_wrong_password_is_a_retryable_failure_that_never_shows_the_passwo
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "wrong-password-123")
     with pytest.raises(DeliveryError) as caught:
-        await notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)).send([corpus_message()])
+        await send_once(smtp_starttls_server.settings(password_env=PASSWORD_ENV))
 
     assert not caught.value.permanent
     assert "535" in str(caught.value) and "wrong-password-123" not in str(caught.value)
@@ -93,7 +122,7 @@ async def test_unset_password_variable_names_the_variable(
     with pytest.raises(
         DeliveryError, match=f"notifiers.mail.password_env: environment variable {PASSWORD_ENV}"
     ):
-        await notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)).send([corpus_message()])
+        await send_once(smtp_starttls_server.settings(password_env=PASSWORD_ENV))
 
 
 async def test_untrusted_certificate_is_refused(
@@ -102,7 +131,7 @@ async def test_untrusted_certificate_is_refused(
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
     settings = smtp_starttls_server.settings(password_env=PASSWORD_ENV, ca_file=None)
     with pytest.raises(DeliveryError, match="certificate verify failed"):
-        await notifier(settings).send([corpus_message()])
+        await send_once(settings)
     assert smtp_starttls_server.messages == []
 
 
@@ -111,15 +140,14 @@ async def test_verify_tls_false_accepts_a_self_signed_certificate(
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
     settings = smtp_starttls_server.settings(password_env=PASSWORD_ENV, ca_file=None, verify_tls=False)
-    await notifier(settings).send([corpus_message()])
+    await send_once(settings)
     assert len(smtp_starttls_server.wait_for_messages(1)) == 1
 
 
 async def test_server_down_is_a_retryable_failure(smtp_server: SmtpServer) -> None:
-    mail = notifier(smtp_server.settings())
     smtp_server.stop()
     with pytest.raises(DeliveryError) as caught:
-        await mail.send([corpus_message()])
+        await send_once(smtp_server.settings())
     assert not caught.value.permanent and f"127.0.0.1:{smtp_server.port}" in str(caught.value)
 
 
@@ -131,5 +159,5 @@ async def test_smtp_reply_codes_decide_whether_to_retry(
 ) -> None:
     smtp_server.reply_next(reply)
     with pytest.raises(DeliveryError) as caught:
-        await notifier(smtp_server.settings()).send([corpus_message()])
+        await send_once(smtp_server.settings())
     assert caught.value.permanent is permanent and reply.split()[0] in str(caught.value)

@@ -7,6 +7,7 @@ sees each check, unchanged ones included (those write no ``check_events`` row).
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
 from collections import Counter, defaultdict
@@ -184,18 +185,22 @@ def test_three_workers_share_300_policies_and_take_over_a_killed_workers_leases(
 
 
 def _assert_schedule_kept(
-    fetches: dict[str, list[tuple[float, str]]], start: float, end: float, orphaned: set[str], killed_at: float
+    fetches: dict[str, list[tuple[float, str]]],
+    start: float,
+    end: float,
+    orphaned: set[str],
+    killed_at: float,
 ) -> None:
     window = end - start
     for name, log in fetches.items():
         times = [at for at, _worker in log]
         # Never two workers on one policy at once: consecutive fetches are an interval apart.
-        gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         assert min(gaps) >= INTERVAL * 0.9, f"{name} fetched twice within {min(gaps):.2f}s"
         in_window = [at for at in times if start <= at <= end]
         assert len(in_window) >= int(window / (INTERVAL + LEASE + SLACK)), (name, len(in_window), window)
         edges = [start, *in_window, end]
-        longest = max(later - earlier for earlier, later in zip(edges, edges[1:], strict=False))
+        longest = max(later - earlier for earlier, later in itertools.pairwise(edges))
         limit = INTERVAL + SLACK + (LEASE if name in orphaned else 0)
         assert longest <= limit, f"{name}: no check for {longest:.1f}s (limit {limit}s)"
     assert len(fetches) == POLICIES
@@ -216,7 +221,7 @@ def _assert_history_without_duplicates(db: Db, names: list[str], first: set[str]
         numbers = [number for number, _sha in history[name]]
         shas = [sha for _number, sha in history[name]]
         assert numbers == list(range(1, 2 + (name in first) + (name in second))), (name, numbers)
-        assert all(a != b for a, b in zip(shas, shas[1:], strict=False)), f"{name}: repeated version"
+        assert all(a != b for a, b in itertools.pairwise(shas)), f"{name}: repeated version"
 
 
 def _assert_one_delivery_per_alert(db: Db, hook: WebhookReceiver, changes: int) -> None:

@@ -106,8 +106,8 @@ def _ingest(url: str, tmp_path: Path, history: list[str]) -> Settings:
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     for step, text in enumerate(history):
-        ingest_text(engine, settings, settings.policy("acme"), text, observed_at=START + timedelta(hours=step),
-                    alerts=False)
+        observed = START + timedelta(hours=step)
+        ingest_text(engine, settings, settings.policy("acme"), text, observed_at=observed, alerts=False)
     engine.dispose()
     return settings
 

@@ -47,7 +47,8 @@ def corpus_sqlite(_corpus_template: Path, tmp_path: Path) -> str:
 
 
 def _migrate_db(source: str, target: str, *extra: str) -> Any:
-    return runner.invoke(app, ["migrate-db", "--from", source, "--to", target, *extra], catch_exceptions=False)
+    arguments = ["migrate-db", "--from", source, "--to", target, *extra]
+    return runner.invoke(app, arguments, catch_exceptions=False)
 
 
 def _all_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -16,7 +16,7 @@ AWARE = datetime(2025, 6, 30, 23, 59, 58, 123456, tzinfo=PARIS_SUMMER)
 BLOB = bytes(range(256)) * 3 + b"\x00\x00end"
 REPORT = {
     "stats": {"added": 1, "removed": 0},
-    "changes": [{"kind": "modified", "text": "Nous partageons vos données — « partenaires »", "ops": [[-1, "a"]]}],
+    "changes": [{"kind": "modified", "text": "Nous partageons vos données", "ops": [[0, "x"]]}],
     "empty": {},
     "none": None,
     "flag": True,

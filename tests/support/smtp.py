@@ -63,6 +63,7 @@ class Received:
     raw: bytes
     login: str | None
     tls: bool
+    peer: tuple[str, int]  # the client's address: one value per SMTP session
 
 
 class _Handler:
@@ -79,8 +80,9 @@ class _Handler:
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         transport = server.transport
         tls = transport is not None and transport.get_extra_info("ssl_object") is not None
+        peer = tuple(session.peer[:2]) if isinstance(session.peer, tuple) else ("", 0)
         self.server._store(
-            Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed, raw, login, tls)
+            Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed, raw, login, tls, peer)
         )
         return "250 Message accepted"
 

@@ -30,7 +30,7 @@ SHARED = Path("/work/shared/corpus/histories")
 
 XSS_SCRIPT = "<script>window.xssFired = 'script'</script>"
 XSS_IMG = "<img src=x onerror=\"window.xssFired='img'\">"
-XSS_SVG = "\"><svg onload=\"window.xssFired='svg'\">"
+XSS_SVG = '"><svg onload="window.xssFired=\'svg\'">'
 XSS_HEADING = "## Sharing <img src=y onerror=\"window.xssFired='heading'\">"
 XSS_BASE = f"""# Example Privacy Policy {XSS_SCRIPT}
 
@@ -73,7 +73,10 @@ def _versions(name: str) -> list[tuple[str, datetime]]:
     folder = _history_dir(name)
     labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     return [
-        ((folder / label["file"]).read_text(encoding="utf-8"), datetime.fromisoformat(label["date"]).replace(tzinfo=UTC))
+        (
+            (folder / label["file"]).read_text(encoding="utf-8"),
+            datetime.fromisoformat(label["date"]).replace(tzinfo=UTC),
+        )
         for label in labels
     ]
 
@@ -99,7 +102,9 @@ def web_settings(database: Path, **web: object) -> Settings:
     )  # fmt: skip
 
 
-def _ingest(engine: Engine, settings: Settings, name: str, text: str, at: datetime, source: str) -> int | None:
+def _ingest(
+    engine: Engine, settings: Settings, name: str, text: str, at: datetime, source: str
+) -> int | None:
     result = ingest_text(
         engine, settings, settings.policy(name), text, observed_at=at, source=source,
         archived_at=at if source == ARCHIVE else None,

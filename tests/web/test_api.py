@@ -16,7 +16,9 @@ def get_json(client: TestClient, url: str, status: int = 200) -> Any:
     return response.json()
 
 
-def test_policies_carry_health_counts_and_the_last_material_change(client: TestClient, history: WebHistory) -> None:
+def test_policies_carry_health_counts_and_the_last_material_change(
+    client: TestClient, history: WebHistory
+) -> None:
     policies = {item["name"]: item for item in get_json(client, "/api/policies")}
     assert list(policies) == ["qeg", "qnet", "xss-test"]
     qnet, qeg = policies["qnet"], policies["qeg"]
@@ -24,7 +26,11 @@ def test_policies_carry_health_counts_and_the_last_material_change(client: TestC
     assert qnet["url"] == "http://testserver/policies/qnet"
     assert qnet["last_material_change"]["to_version"] == 7
     assert "policy_change" in qnet["last_material_change"]["categories"]
-    assert qeg["health"] == {"state": "failing", "since": "2026-10-29T12:00:00Z", "detail": "http_503: Service Unavailable"}
+    assert qeg["health"] == {
+        "state": "failing",
+        "since": "2026-10-29T12:00:00Z",
+        "detail": "http_503: Service Unavailable",
+    }
 
 
 def test_versions_come_in_time_order_with_permalinks(client: TestClient) -> None:
@@ -57,13 +63,19 @@ def test_search_reports_first_appearance_with_links(client: TestClient, history:
     qnet = results["qnet"]
     assert qnet["versions"] == [3, 4, 5, 6, 7, 8] and qnet["present_now"] and qnet["disappeared"] is None
     assert qnet["first_appeared"]["version"] == 3
-    assert qnet["first_appeared"]["change_url"] == f"http://testserver/policies/qnet/changes/{history.sale_change_id}"
+    assert (
+        qnet["first_appeared"]["change_url"]
+        == f"http://testserver/policies/qnet/changes/{history.sale_change_id}"
+    )
     assert "data brokers" in qnet["first_clause"]
 
 
 def test_api_errors_are_json(client: TestClient) -> None:
     assert get_json(client, "/api/policies/nope/versions", status=404)["detail"].startswith("no policy named")
-    assert get_json(client, "/api/policies/qnet/versions/99", status=404)["detail"] == "no version 99 of this policy"
+    assert (
+        get_json(client, "/api/policies/qnet/versions/99", status=404)["detail"]
+        == "no version 99 of this policy"
+    )
     assert "at least one word" in get_json(client, "/api/search?q=-sell", status=400)["detail"]
     get_json(client, "/api/search?q=", status=422)
 

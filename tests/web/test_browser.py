@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Route, expect, sync_playwright
 
 from monitor.web import create_app
 from tests.support.polling import wait_until
 from tests.web.history import WebHistory
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +37,13 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[playwright_api.Browser]:
+def chromium() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} not found (apt-get install chromium)"
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"{REQUIRE_ENV}=1 but {reason}", pytrace=False)
         pytest.skip(reason)
-    with playwright_api.sync_playwright() as driver:
+    with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
@@ -71,18 +70,22 @@ def server(history: WebHistory) -> Iterator[str]:
 class Visit:
     """A page that may only talk to our server, with its console errors collected."""
 
-    def __init__(self, browser: playwright_api.Browser, base: str, *, javascript: bool = True) -> None:
+    def __init__(self, browser: Browser, base: str, *, javascript: bool = True) -> None:
         self.base = base
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
+        )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.elsewhere: list[str] = []
-        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        self.page.on(
+            "console", lambda message: self.errors.append(message.text) if message.type == "error" else None
+        )
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.route("**/*", self._only_local)
 
-    def _only_local(self, route: playwright_api.Route) -> None:
+    def _only_local(self, route: Route) -> None:
         if route.request.url.startswith(self.base):
             route.continue_()
         else:
@@ -95,14 +98,14 @@ class Visit:
 
 
 @pytest.fixture
-def visit(chromium: playwright_api.Browser, server: str) -> Iterator[Visit]:
+def visit(chromium: Browser, server: str) -> Iterator[Visit]:
     opened = Visit(chromium, server)
     yield opened
     opened.close()
 
 
 def test_from_the_dashboard_to_the_clause_that_started_the_sharing(visit: Visit, history: WebHistory) -> None:
-    page, expect = visit.page, playwright_api.expect
+    page = visit.page
     page.goto(visit.base + "/")
     expect(page).to_have_title("Dashboard · policywatch")
     page.get_by_role("link", name="qnet", exact=True).first.click()
@@ -146,7 +149,7 @@ def test_from_the_dashboard_to_the_clause_that_started_the_sharing(visit: Visit,
 
 
 def test_a_search_shows_where_a_phrase_first_appeared(visit: Visit, history: WebHistory) -> None:
-    page, expect = visit.page, playwright_api.expect
+    page = visit.page
     page.goto(visit.base + "/")
     page.locator("header input[name=q]").fill('"data brokers"')
     page.locator("header input[name=q]").press("Enter")
@@ -159,9 +162,11 @@ def test_a_search_shows_where_a_phrase_first_appeared(visit: Visit, history: Web
     expect(page.locator(".verdict")).to_contain_text("sharing")
 
 
-def test_the_diff_toggle_works_without_javascript(chromium: playwright_api.Browser, server: str, history: WebHistory) -> None:
+def test_the_diff_toggle_works_without_javascript(
+    chromium: Browser, server: str, history: WebHistory
+) -> None:
     visit = Visit(chromium, server, javascript=False)
-    page, expect = visit.page, playwright_api.expect
+    page = visit.page
     page.goto(f"{server}/policies/qnet/changes/{history.sale_change_id}")
     page.get_by_role("link", name="Side by side").click()
     page.wait_for_url("**?view=side")
@@ -171,9 +176,9 @@ def test_the_diff_toggle_works_without_javascript(chromium: playwright_api.Brows
 
 
 def test_payloads_in_a_policy_never_run(visit: Visit, history: WebHistory) -> None:
-    page, expect = visit.page, playwright_api.expect
-    for path in (f"/policies/xss-test/changes/{history.xss_change_id}?view=side", "/policies/xss-test/versions/2",
-                 "/search?q=brokers"):  # fmt: skip
+    page = visit.page
+    change = f"/policies/xss-test/changes/{history.xss_change_id}?view=side"
+    for path in (change, "/policies/xss-test/versions/2", "/search?q=brokers"):
         page.goto(visit.base + path)
         expect(page.locator("img")).to_have_count(0)
         assert page.evaluate("window.xssFired") is None, path

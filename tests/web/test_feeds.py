@@ -21,14 +21,12 @@ def feed(client: TestClient, url: str) -> ET.Element:
 
 
 def entry_links(root: ET.Element) -> list[str]:
-    return [
-        link.get("href", "")
-        for entry in root.iter(f"{ATOM}entry")
-        for link in entry.iter(f"{ATOM}link")
-    ]
+    return [link.get("href", "") for entry in root.iter(f"{ATOM}entry") for link in entry.iter(f"{ATOM}link")]
 
 
-def test_the_main_feed_has_every_material_change_newest_first(client: TestClient, history: WebHistory) -> None:
+def test_the_main_feed_has_every_material_change_newest_first(
+    client: TestClient, history: WebHistory
+) -> None:
     root = feed(client, "/feed")
     entries = root.findall(f"{ATOM}entry")
     assert len(entries) == 6  # qnet 4, qeg 1, xss-test 1; a revert is never material
@@ -40,7 +38,9 @@ def test_the_main_feed_has_every_material_change_newest_first(client: TestClient
     assert self_link == ["http://testserver/feed"]
 
 
-def test_an_entry_carries_summary_categories_and_the_escaped_clause(client: TestClient, history: WebHistory) -> None:
+def test_an_entry_carries_summary_categories_and_the_escaped_clause(
+    client: TestClient, history: WebHistory
+) -> None:
     root = feed(client, "/feed/qnet")
     sale = next(
         entry for entry in root.iter(f"{ATOM}entry")

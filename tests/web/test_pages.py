@@ -18,11 +18,14 @@ def page(client: TestClient, url: str, status: int = 200) -> HTMLParser:
     return HTMLParser(response.text)
 
 
-def texts(tree: HTMLParser, selector: str) -> list[str]:
+Tree = HTMLParser | Node
+
+
+def texts(tree: Tree, selector: str) -> list[str]:
     return [" ".join(node.text().split()) for node in tree.css(selector)]
 
 
-def hrefs(tree: HTMLParser, selector: str = "a") -> list[str]:
+def hrefs(tree: Tree, selector: str = "a") -> list[str]:
     return [node.attributes.get("href") or "" for node in tree.css(selector)]
 
 
@@ -101,7 +104,9 @@ def test_the_timeline_chart_is_inline_svg_linking_every_change(client: TestClien
     assert {"2016", "2017", "2018"} <= set(texts(tree, "svg.timeline text"))
 
 
-def test_a_category_chip_answers_when_the_policy_started_sharing(client: TestClient, history: WebHistory) -> None:
+def test_a_category_chip_answers_when_the_policy_started_sharing(
+    client: TestClient, history: WebHistory
+) -> None:
     tree = page(client, "/policies/qnet?category=sharing")
     answer = tree.css_first("#answer")
     assert answer is not None
@@ -109,7 +114,7 @@ def test_a_category_chip_answers_when_the_policy_started_sharing(client: TestCli
     assert "version 3, 2016-09-14" in answer.text()
     # The exact clause, with the words that changed.
     assert "including marketing partners and data brokers" in answer.text()
-    assert [node.text() for node in answer.css(".inline-view del")][0] == "does not"
+    assert next(node.text() for node in answer.css(".inline-view del")) == "does not"
     highlighted = texts(tree, "table.versions tr.highlighted th a")
     assert highlighted == ["version 3"]
     assert len(tree.css("table.versions tr.dimmed")) == 7
@@ -216,7 +221,9 @@ def test_a_missing_version_is_not_found(client: TestClient) -> None:
 # -- search and alerts -------------------------------------------------------------------------------
 
 
-def test_search_shows_where_a_phrase_first_appeared_and_the_clause(client: TestClient, history: WebHistory) -> None:
+def test_search_shows_where_a_phrase_first_appeared_and_the_clause(
+    client: TestClient, history: WebHistory
+) -> None:
     tree = page(client, "/search?q=%22data+brokers%22")
     result = tree.css_first("#result-qnet")
     assert result is not None

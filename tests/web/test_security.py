@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from monitor.errors import ConfigError
 from monitor.web import create_app
-from monitor.web.security import CSP, COOKIE, cookie_value, safe_next
+from monitor.web.security import COOKIE, CSP, cookie_value, safe_next
 from tests.web.history import PAYLOADS, WebHistory, web_settings
 
 EXPECTED_CSP = (
@@ -24,10 +24,11 @@ EXPECTED_CSP = (
 
 
 def page_urls(history: WebHistory) -> list[str]:
+    sale = f"/policies/qnet/changes/{history.sale_change_id}"
     return [
         "/", "/?category=sharing&severity=high", "/policies/qnet", "/policies/qnet?category=sale",
         "/policies/qnet/versions/3", "/policies/qnet/versions/3?q=sell",
-        f"/policies/qnet/changes/{history.sale_change_id}", f"/policies/qnet/changes/{history.sale_change_id}?view=side",
+        sale, f"{sale}?view=side",
         "/policies/qnet/compare?a=1&b=6", "/search", "/search?q=brokers", "/alerts", "/alerts?status=dead",
         "/policies/xss-test", f"/policies/xss-test/changes/{history.xss_change_id}",
         f"/policies/xss-test/changes/{history.xss_change_id}?view=side", "/policies/xss-test/versions/1",
@@ -36,7 +37,14 @@ def page_urls(history: WebHistory) -> list[str]:
     ]  # fmt: skip
 
 
-OTHER_URLS = ["/api/policies", "/api/search?q=sell", "/feed", "/feed/qnet", "/openapi.json", "/static/style.css"]
+OTHER_URLS = [
+    "/api/policies",
+    "/api/search?q=sell",
+    "/feed",
+    "/feed/qnet",
+    "/openapi.json",
+    "/static/style.css",
+]
 
 
 def test_every_response_has_the_security_headers(client: TestClient, history: WebHistory) -> None:

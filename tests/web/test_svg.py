@@ -49,7 +49,9 @@ def test_years_are_labelled_and_versions_are_dots() -> None:
 
 
 def test_no_inline_style_or_script_so_the_csp_allows_it() -> None:
-    svg = str(timeline_svg([Mark(at(2016), "low", "mixed", True, "/x", "<b onload=x>")], [at(2015)], title="t"))
+    svg = str(
+        timeline_svg([Mark(at(2016), "low", "mixed", True, "/x", "<b onload=x>")], [at(2015)], title="t")
+    )
     assert "style=" not in svg and "<script" not in svg and "<b " not in svg
     assert re.search(r"&lt;b onload=x&gt;", svg)
 

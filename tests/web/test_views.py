@@ -25,7 +25,9 @@ def version(number: int) -> VersionRow:
 
 
 def test_health_says_failing_since_and_unchecked_and_disabled() -> None:
-    failing = Policy(name="a", url="https://a", consecutive_failures=2, failing_since=T0, last_error="http_500")
+    failing = Policy(
+        name="a", url="https://a", consecutive_failures=2, failing_since=T0, last_error="http_500"
+    )
     assert views.health(failing) == views.Health("failing", T0, "http_500")
     assert views.health(Policy(name="b", url="https://b")).state == "unchecked"
     assert views.health(Policy(name="c", url="https://c", last_check_at=T0)).state == "ok"
