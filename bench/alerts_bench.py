@@ -50,7 +50,8 @@ def _queue(outbox_engine: object, change_id: int, policy_id: int, count: int, no
     with session_scope(outbox_engine) as session:  # type: ignore[arg-type]
         for index in range(count):
             for notifier_id in notifiers:
-                session.add(Alert(key=f"bench:{index}:{notifier_id}", policy_id=policy_id, change_id=change_id,
+                session.add(Alert(key=f"bench:{index}:{notifier_id}", policy_id=policy_id,
+                                  change_id=change_id,
                                   notifier_id=notifier_id, severity="high"))
 
 

@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,7 @@ if str(REPO) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 
 from monitor.config import parse_config  # noqa: E402
-from monitor.store import ingest_text  # noqa: E402
+from monitor.store import RawCapture, ingest_text  # noqa: E402
 from storage import migrations, queries  # noqa: E402
 from storage.codec import encode_text  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402
@@ -120,6 +121,7 @@ class Database:
     url: str
     size: Callable[[], int]
     drop: Callable[[], None]
+    tables: Callable[[], dict[str, int]] = dict
 
 
 def postgres_database(server: PostgresServer) -> Database:
@@ -132,7 +134,17 @@ def postgres_database(server: PostgresServer) -> Database:
         engine.dispose()
         return int(value)
 
-    return Database(url, size, lambda: server.drop_database(url))
+    def tables() -> dict[str, int]:
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+                "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            )).all()
+        engine.dispose()
+        return {name: int(size) for name, size in rows}
+
+    return Database(url, size, lambda: server.drop_database(url), tables)
 
 
 def sqlite_database(folder: Path) -> Database:
@@ -143,9 +155,24 @@ def sqlite_database(folder: Path) -> Database:
     engine.dispose()
 
     def size() -> int:
+        # Fold the WAL back into the file first (as far as running workers allow): a WAL is transient.
+        with sqlite3.connect(path, timeout=30) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
-    return Database(url, size, lambda: None)
+    def tables() -> dict[str, int]:
+        with sqlite3.connect(path, timeout=30) as connection:
+            rows = connection.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+            owners = dict(connection.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
+        # Indexes and the search index's shadow tables count towards the table they serve.
+        folded: dict[str, int] = {}
+        for name, size in rows:
+            owner = owners.get(name, name)
+            owner = "version_search" if owner.startswith("version_search") else owner
+            folded[owner] = folded.get(owner, 0) + int(size)
+        return folded
+
+    return Database(url, size, lambda: None, tables)
 
 
 # -- one scenario --------------------------------------------------------------------------------------
@@ -158,6 +185,7 @@ class Result:
     recheck_rate: float
     bytes_per_1000_versions: float
     versions: int
+    tables: dict[str, int]
 
 
 def _config(folder: Path, url: str, base: str, policies: int, worker: str, interval: float) -> Path:
@@ -197,17 +225,20 @@ def run_scenario(
         configs = [_config(Path(folder), database.url, base, policies, f"w{n + 1}", interval)
                    for n in range(workers)]
         logs = [open(Path(folder) / f"w{n + 1}.log", "wb") for n in range(workers)]  # noqa: SIM115
-        started = time.monotonic()
         processes = [
             subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(config)],
                              cwd=REPO, stdout=log, stderr=log)
             for config, log in zip(configs, logs, strict=True)
         ]
         try:
+            # The rate counts from the first stored version, so worker start-up (imports) is left out.
+            _wait(lambda: _version_count(database.url) > 0, timeout=300, interval=0.05)
+            started = time.monotonic()
             _wait(lambda: _version_count(database.url) >= policies, timeout=3600)
             first_pass = time.monotonic() - started
             versions = _version_count(database.url)
             size = database.size() - empty_size
+            tables = database.tables()
             before, at = served(), time.monotonic()
             time.sleep(duration)
             recheck_rate = (served() - before) / (time.monotonic() - at)
@@ -221,7 +252,7 @@ def run_scenario(
                     process.kill()
             for log in logs:
                 log.close()
-    return Result(label, policies / first_pass, recheck_rate, size / versions * 1000, versions)
+    return Result(label, (policies - 1) / first_pass, recheck_rate, size / versions * 1000, versions, tables)
 
 
 # -- storage growth over a history of small edits -----------------------------------------------------
@@ -229,35 +260,48 @@ def run_scenario(
 
 @dataclass
 class Growth:
+    label: str
     versions: int
     raw_per_version: float
     keyframes_per_version: float
     stored_per_version: float
+    snapshots_per_version: float
+    database_per_version: float
     git_pack_per_version: float
     git_blobs_per_version: float
+    tables: dict[str, int]
 
 
-def storage_growth(folder: Path, count: int = 100) -> Growth:
+def storage_growth(label: str, database: Database, folder: Path, count: int = 100) -> Growth:
+    """Ingest ``count`` versions with small edits through the store step, live, each with its raw page."""
     history = small_edit_history(seed_text(seed_names()[3]), count)
-    url = f"sqlite:///{folder / 'growth.db'}"
     settings = parse_config(
-        {"storage": {"url": url}, "policies": [{"name": "acme", "url": "https://acme.example/privacy"}]},
+        {"storage": {"url": database.url},
+         "policies": [{"name": "acme", "url": "https://acme.example/privacy"}]},
         path=folder / "config.toml",
     )
-    engine = make_engine(url)
-    migrations.upgrade(engine)
+    empty_size = database.size()
+    engine = make_engine(database.url)
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     for step, text in enumerate(history):
-        ingest_text(engine, settings, settings.policy("acme"), text,
-                    observed_at=START + timedelta(hours=step), alerts=False)
+        observed = START + timedelta(hours=step)
+        page = policy_page(text).encode("utf-8")
+        raw = RawCapture(url="https://acme.example/privacy", body=page, status_code=200,
+                         content_type="text/html; charset=utf-8", headers={}, fetched_at=observed)
+        ingest_text(engine, settings, settings.policy("acme"), text, observed_at=observed, raw=raw,
+                    alerts=False)
     with engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT sum(length(text_blob)) FROM versions")).scalar_one()
+        bodies = connection.execute(sa.text("SELECT sum(length(body)) FROM snapshots")).scalar_one()
     engine.dispose()
-    raw = sum(len(text.encode("utf-8")) for text in history)
+    raw_total = sum(len(text.encode("utf-8")) for text in history)
     keyframes = sum(len(encode_text(text)[1]) for text in history)
-    pack, blobs = git_sizes(folder / "git", history)
-    return Growth(count, raw / count, keyframes / count, stored / count, pack / count, blobs / count)
+    pack, blobs = git_sizes(folder / f"git-{label}", history)
+    grown = database.size() - empty_size
+    per = float(count)
+    return Growth(label, count, raw_total / per, keyframes / per, stored / per, bodies / per, grown / per,
+                  pack / per, blobs / per, database.tables())
 
 
 def git_sizes(folder: Path, history: list[str]) -> tuple[int, int]:
@@ -293,17 +337,31 @@ def _print_results(results: list[Result], policies: int, interval: float) -> Non
               f"{result.bytes_per_1000_versions:>28,.0f}")
 
 
-def _print_growth(growth: Growth) -> None:
-    print(f"\nStorage over {growth.versions} versions of one policy, one small edit each (bytes per version)")
+def _print_composition(result: Result) -> None:
+    total = sum(result.tables.values()) or 1
+    print(f"\nWhere the bytes are ({result.label}, {result.versions} versions; tables with their indexes):")
+    for name, size in sorted(result.tables.items(), key=lambda item: -item[1]):
+        if size:
+            print(f"  {name:<20} {size / result.versions:>10,.0f} bytes per version  ({size / total:6.1%})")
+
+
+def _print_growth(growths: list[Growth]) -> None:
+    first = growths[0]
+    print(f"\nOne policy, {first.versions} versions, one small edit each: bytes per version")
     rows = [
-        ("raw text", growth.raw_per_version),
-        ("zstd keyframes only", growth.keyframes_per_version),
-        ("policywatch (skip-delta)", growth.stored_per_version),
-        ("git pack, gc --aggressive", growth.git_pack_per_version),
-        ("  of which blobs", growth.git_blobs_per_version),
+        ("raw text", first.raw_per_version),
+        ("zstd keyframes only", first.keyframes_per_version),
+        ("policywatch texts (skip-delta)", first.stored_per_version),
+        ("git pack, gc --aggressive", first.git_pack_per_version),
+        ("  of which blobs", first.git_blobs_per_version),
     ]
     for label, value in rows:
-        print(f"{label:<28} {value:>10,.0f}   ({value / growth.raw_per_version:6.2%} of raw)")
+        print(f"  {label:<32} {value:>10,.0f}   ({value / first.raw_per_version:7.2%} of raw)")
+    for growth in growths:
+        print(f"  {growth.label + ': raw page snapshots':<32} {growth.snapshots_per_version:>10,.0f}")
+        print(f"  {growth.label + ': whole database':<32} {growth.database_per_version:>10,.0f}")
+        for name, size in sorted(growth.tables.items(), key=lambda item: -item[1])[:4]:
+            print(f"    {name:<30} {size / growth.versions:>10,.0f}")
 
 
 def main() -> None:
@@ -316,17 +374,20 @@ def main() -> None:
     parser.add_argument("--storage-only", action="store_true")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        growth = storage_growth(Path(folder))
-    _print_growth(growth)
-    if args.storage_only:
-        return
     bin_dir = find_bin_dir()
     if bin_dir is None:
         sys.exit("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin")
     server = PostgresServer(bin_dir).start()
     results = []
     try:
+        with tempfile.TemporaryDirectory() as folder:
+            growths = [storage_growth("SQLite", sqlite_database(Path(folder)), Path(folder))]
+            database = postgres_database(server)
+            growths.append(storage_growth("PostgreSQL", database, Path(folder)))
+            database.drop()
+        _print_growth(growths)
+        if args.storage_only:
+            return
         for count in (int(n) for n in args.workers.split(",")):
             database = postgres_database(server)
             try:
@@ -345,6 +406,8 @@ def main() -> None:
     finally:
         server.stop()
     _print_results(results, args.policies, args.interval)
+    if results and results[0].tables:
+        _print_composition(results[0])
     print(f"\nmachine: {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the end")
 
 

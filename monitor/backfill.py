@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from monitor import backfill_state as state
 from monitor.backfill_state import Run, Seen, policies_to_backfill
 from monitor.config import PolicySettings, Settings
-from monitor.errors import ArchiveError, ConfigError
+from monitor.errors import ArchiveError, ArchiveRateLimited, ConfigError
 from monitor.extract import extract
 from monitor.materiality import detect_anomaly
 from monitor.store import RawCapture, ingest_text
@@ -126,8 +126,10 @@ class _Backfill:
             return
         try:
             capture = await self.wayback.fetch_capture(row)
+        except ArchiveRateLimited:
+            raise  # still limited after the pauses: going on would get the IP blocked; resume later
         except ArchiveError:
-            self.summary.failed += 1
+            self.summary.failed += 1  # this capture only; the next run retries it
             return
         await self.capture(capture)
 
@@ -251,8 +253,9 @@ async def backfill_policy(
 ) -> BackfillSummary:
     """Import the policy's archived captures between ``since`` and ``until`` (whole days, included).
 
-    Raises ArchiveError when the CDX listing cannot be read (the run stays resumable); captures that
-    fail are counted in ``failed`` and retried by the next run.
+    Raises ArchiveError when the CDX listing cannot be read, and ArchiveRateLimited when the archive
+    keeps answering 429 after the pauses; the run stays resumable. Captures that fail otherwise are
+    counted in ``failed`` and retried by the next run.
     """
     run = await asyncio.to_thread(state.start_run, engine, settings, policy_settings.name, since, until)
     summary = BackfillSummary(policy=policy_settings.name, resumed=run.resumed)

@@ -31,6 +31,8 @@ class Counted(Protocol):
 
 @dataclass(frozen=True)
 class Run:
+    """One backfill run of a policy: new or resumed, when it started, and the CDX page to list first."""
+
     policy_id: int
     started_at: datetime
     resume_key: str | None

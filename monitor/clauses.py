@@ -4,6 +4,10 @@ A clause is a sentence-level unit (a sentence of a paragraph, list item or table
 clauses; they form each clause's section path. ``Clause.norm`` folds away everything that is formatting
 rather than wording (case, whitespace, quote/dash variants, Markdown emphasis and escapes, link targets,
 URL query strings, e-mail obfuscation), so the diff can match clauses across cosmetic rewrites.
+
+Speed: a text is parsed block by block (blank lines end every logical line), and blocks, sentence splits,
+normalised keys and the last few whole texts are cached per process, so a comparison re-parses only what
+changed since the previous version. Sentence splitting lives in ``monitor.sentences``.
 """
 
 from __future__ import annotations

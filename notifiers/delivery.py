@@ -74,7 +74,7 @@ class _Claimed:
 
 
 @dataclass(frozen=True)
-class _Pass:
+class DeliveryRun:
     """One pass's identity and clock: a unique lease owner per call, even for workers sharing a name."""
 
     worker: str
@@ -138,7 +138,7 @@ def _messages(session: Session, alerts: Sequence[Alert], base_url: str) -> list[
 
 
 def claim(
-    engine: Engine, settings: Settings, run: _Pass, notifier_id: str, seen: set[int]
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier_id: str, seen: set[int]
 ) -> list[_Claimed]:
     """Lease a notifier's due alerts (not in ``seen``) to this pass, and read what their messages need."""
     now = run.now()
@@ -160,7 +160,7 @@ def _owned(session: Session, ids: Sequence[int]) -> list[Alert]:
     return list(session.exec(select(Alert).where(col(Alert.id).in_(list(ids)))).all())
 
 
-def record_success(engine: Engine, run: _Pass, ids: Sequence[int], duration_ms: int) -> int:
+def record_success(engine: Engine, run: DeliveryRun, ids: Sequence[int], duration_ms: int) -> int:
     """Mark sent alerts delivered at once: the only thing that keeps a crash from resending them."""
     now, delivered = run.now(), 0
     with session_scope(engine) as session:
@@ -182,7 +182,7 @@ def record_success(engine: Engine, run: _Pass, ids: Sequence[int], duration_ms: 
 def record_failure(
     engine: Engine,
     settings: AlertSettings,
-    run: _Pass,
+    run: DeliveryRun,
     ids: Sequence[int],
     error: DeliveryError,
     duration_ms: int,
@@ -209,7 +209,7 @@ def record_failure(
     return retrying, dead
 
 
-def release(engine: Engine, run: _Pass, ids: Sequence[int]) -> None:
+def release(engine: Engine, run: DeliveryRun, ids: Sequence[int]) -> None:
     """Give back claimed alerts that this pass did not try; they stay due."""
     if not ids:
         return
@@ -248,7 +248,7 @@ def _ids(group: Sequence[_Claimed]) -> list[int]:
 
 
 async def _send_one(
-    engine: Engine, settings: Settings, run: _Pass, notifier: Notifier, group: Sequence[_Claimed]
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier: Notifier, group: Sequence[_Claimed]
 ) -> tuple[DeliverySummary, bool]:
     """Send one message; returns what happened and whether the notifier failed transiently."""
     started = time.perf_counter()
@@ -267,7 +267,7 @@ async def _send_one(
 
 
 async def _send_groups(
-    engine: Engine, settings: Settings, run: _Pass, notifier: Notifier, claimed: Sequence[_Claimed]
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier: Notifier, claimed: Sequence[_Claimed]
 ) -> tuple[DeliverySummary, bool]:
     """Send a claimed batch; True when the pass should stop for this notifier (outage, lease running out)."""
     deadline = time.monotonic() + CLAIM_LEASE.total_seconds() * 0.8
@@ -286,7 +286,9 @@ async def _send_groups(
     return summary, False
 
 
-async def _deliver_for(engine: Engine, settings: Settings, run: _Pass, notifier_id: str) -> DeliverySummary:
+async def _deliver_for(
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier_id: str
+) -> DeliverySummary:
     """Claim and send one notifier's due alerts, batch after batch, over one connection where possible."""
     notifier = build_notifier(notifier_id, settings.notifiers[notifier_id])
     summary = DeliverySummary()
@@ -321,7 +323,7 @@ async def deliver_pending(
     """
     asked = notifier_ids if notifier_ids is not None else list(settings.notifiers)
     wanted = [notifier_id for notifier_id in asked if notifier_id in settings.notifiers]
-    run = _Pass(worker, f"{worker}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now)
+    run = DeliveryRun(worker, f"{worker}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now)
     results = await asyncio.gather(*(_deliver_for(engine, settings, run, notifier) for notifier in wanted))
     total = DeliverySummary()
     for result in results:

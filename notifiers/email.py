@@ -95,6 +95,7 @@ class EmailNotifier:
     async def _session(self, password: str | None) -> aiosmtplib.SMTP:
         if self._client is not None and self._client.is_connected:
             return self._client
+        self._drop()  # a session the server closed still holds its transport
         settings = self.settings
         client = aiosmtplib.SMTP(
             hostname=settings.host,
@@ -105,9 +106,13 @@ class EmailNotifier:
             tls_context=tls_context(settings) if settings.security != "none" else None,
             timeout=settings.timeout.total_seconds(),
         )
-        await client.connect()
-        if settings.username is not None and password is not None:
-            await client.login(settings.username, password)
+        try:
+            await client.connect()
+            if settings.username is not None and password is not None:
+                await client.login(settings.username, password)
+        except BaseException:
+            client.close()  # a half-open session (refused TLS, wrong password) must not leak its socket
+            raise
         self._client = client
         return client
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
 from typing import Any
 
@@ -109,7 +110,9 @@ def policy_rows(session: Session) -> list[PolicyRow]:
     return rows
 
 
+@cache
 def _change_query() -> sa.Select:  # a wide row, typed loosely on purpose
+    # Built once: aliased joins are slow to construct, and a shared statement also hits the compiled cache.
     old = aliased(Version)
     new = aliased(Version)
     columns = (

@@ -128,6 +128,8 @@ def _dialect(session: Session) -> str:
 def index_version(session: Session, version: Version, text: str) -> None:
     """Add a just-stored version to the search index (inside the transaction that stores it)."""
     assert version.id is not None
+    # PostgreSQL text cannot hold NUL: a stray one in a page must not cost the version it belongs to.
+    text = text.replace("\x00", " ")
     if _dialect(session) == "sqlite":
         session.execute(
             sa.text(f"INSERT INTO {TABLE}(rowid, body) VALUES (:id, :body)"),

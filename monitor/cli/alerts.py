@@ -85,7 +85,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         table.add_row(
             str(row["id"]), row["policy"], row["kind"], notifier, row["severity"],
             f"[{style}]{row['status']}[/]" if style else row["status"], str(row["attempts"]),
-            (row["last_error"] or "")[:80], row["created_at"][:19], when[:19],
+            (row["last_error"] or "")[:160], row["created_at"][:19], when[:19],
         )
     console.print(table)
     if not rows:

@@ -282,7 +282,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             (row["last_check_at"] or "")[:19],
             health,
             str(row["versions"]),
-            (row["next_check_at"] or "")[:19],
+            f"now, by {row['lease_owner']}" if row["lease_owner"] else (row["next_check_at"] or "")[:19],
             alert_text,
             (row["last_error"] or "")[:80],
         )

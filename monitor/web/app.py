@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -73,6 +75,16 @@ async def _http_error(request: Request, error: Exception) -> Response:
     )
 
 
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    if _is_api(request):
+        return await request_validation_exception_handler(request, error)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in item['loc'][1:])}: {item['msg']}" for item in error.errors()
+    )
+    return render(request, "error.html.j2", status_code=400, status=400, message=f"bad request: {problems}")
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """The web UI, JSON API and feeds over the database of ``settings`` (or the given engine)."""
     token = secret_from_env(settings.web.token_env, key="web.token_env")
@@ -97,5 +109,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(sa.exc.OperationalError, _database_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     security.install(app)
     return app

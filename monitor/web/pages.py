@@ -28,10 +28,6 @@ def change_path(policy: str, change_id: int) -> str:
     return f"/policies/{policy}/changes/{change_id}"
 
 
-def version_path(policy: str, number: int) -> str:
-    return f"/policies/{policy}/versions/{number}"
-
-
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     request: Request, session: DbSession, category: str | None = None, severity: str | None = None

@@ -47,7 +47,8 @@ def _start(config: Path) -> tuple[subprocess.Popen[bytes], int]:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}/"
-        wait_until(lambda: _answers(url, process), timeout=20, interval=0.05)  # noqa: B023 (called at once)
+        # A generous deadline: a loaded CI machine can take many seconds just to import the app.
+        wait_until(lambda: _answers(url, process), timeout=60, interval=0.05)  # noqa: B023 (called at once)
         if process.poll() is None:
             return process, port
         output = process.communicate()[0].decode(errors="replace")

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from monitor.backfill import BackfillSummary, backfill_policy
 from monitor.config import Settings
+from monitor.errors import ArchiveRateLimited
 from monitor.extract import extract
 from storage import queries
 from storage.codec import sha256_hex
@@ -149,7 +150,7 @@ async def test_a_cancelled_backfill_resumes_without_fetching_anything_twice(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    first_run = {request.timestamp for request in wayback_archive.of_kind("capture") if request.status == 200}
+    first_run = set(wayback_archive.captures(200))
     assert first_run == set(stamps[:5]) and len(versions(engine)) == 5
     with session_scope(engine) as session:
         state = session.exec(select(BackfillState)).one()
@@ -158,7 +159,7 @@ async def test_a_cancelled_backfill_resumes_without_fetching_anything_twice(
 
     wayback_archive.clear_requests()
     resumed = await backfill_policy(settings, engine, settings.policy("acme"))
-    second_run = [request.timestamp for request in wayback_archive.of_kind("capture")]
+    second_run = wayback_archive.captures()
     assert resumed.resumed and resumed.complete
     assert sorted(second_run) == stamps[5:]  # the hanging capture again, then the rest; nothing twice
     assert wayback_archive.of_kind("cdx")[0].params["resumeKey"] == saved_key
@@ -187,7 +188,7 @@ def test_a_crash_mid_page_resumes_from_the_saved_page(
     wayback_archive.clear_requests()
     summary = run(settings, engine)
     assert summary.complete and summary.skipped_known == 1  # the page in progress is listed again
-    assert sorted(r.timestamp for r in wayback_archive.of_kind("capture")) == stamps[4:]
+    assert sorted(wayback_archive.captures()) == stamps[4:]
     assert [v.observed_at for v in versions(engine)] == [at(s) for s in stamps]
     assert current_links(engine) == consecutive(versions(engine))
 
@@ -206,8 +207,24 @@ def test_captures_that_keep_failing_are_retried_by_the_next_run(
     wayback_archive.clear_requests()
     again = run(settings, engine)
     assert again.complete and again.resumed
-    assert [r.timestamp for r in wayback_archive.of_kind("capture")] == [stamps[1]]
+    assert wayback_archive.captures() == [stamps[1]]
     assert [v.observed_at for v in versions(engine)] == [at(s) for s in stamps]
     assert current_links(engine) == consecutive(versions(engine))
     with session_scope(engine) as session:
         assert queries.get_policy(session, "acme").backfilled_at is not None
+
+
+def test_an_archive_that_keeps_rate_limiting_stops_the_run_until_later(
+    wayback_archive: WaybackEmulator, archive_settings: Callable[..., Settings]
+) -> None:
+    stamps = serve_history(wayback_archive, 3)
+    settings = archive_settings(retries=1, rate_limit_pause="0.2s")
+    engine = initialised_engine(settings)
+    wayback_archive.fail("capture", 429, times=2, after=1)
+    with pytest.raises(ArchiveRateLimited):
+        run(settings, engine)
+    assert wayback_archive.captures() == [stamps[0], stamps[1], stamps[1]]  # no third capture tried
+    assert len(versions(engine)) == 1
+    wayback_archive.clear_requests()
+    assert run(settings, engine).complete
+    assert wayback_archive.captures() == stamps[1:]

@@ -129,7 +129,7 @@ def test_the_same_bytes_after_a_change_become_a_reverted_version_without_a_secon
     wayback_archive.add_listing("20160101120000", URL, digest)
     summary = run(settings, engine)
     assert summary.new_versions == 3 and summary.skipped_known == 1
-    assert [r.timestamp for r in wayback_archive.of_kind("capture")] == ["20150101120000", "20150601120000"]
+    assert wayback_archive.captures() == ["20150101120000", "20150601120000"]
     history = versions(engine)
     assert [v.reverted_to for v in history] == [None, None, 1]
     assert history[0].text_sha256 == history[2].text_sha256

@@ -90,10 +90,14 @@ def test_kill_9_at_any_moment_leaves_no_partial_version_and_no_lost_alert(
 
 
 def _latest_text_has(store: Store, name: str, words: str) -> bool:
+    from storage.engine import session_scope
     from storage.queries import version_text
 
     versions = store.versions(name)
-    return bool(versions) and words in version_text(versions[-1])
+    if not versions:
+        return False
+    with session_scope(store.engine) as session:  # a delta-stored text resolves its base in a session
+        return words in version_text(versions[-1], session)
 
 
 def test_two_workers_share_the_schedule_without_duplicate_versions(

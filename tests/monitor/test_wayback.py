@@ -15,7 +15,7 @@ from monitor.wayback_cdx import CdxRow, parse_cdx_json
 from storage.ratelimit import paused_until
 from tests.conftest import initialised_engine
 from tests.support.polling import async_wait_until
-from tests.support.wayback import ARCHIVED_URL, WaybackEmulator, sha1_digest
+from tests.support.wayback import ARCHIVED_URL, Kind, WaybackEmulator, sha1_digest
 from tests.support.wayback_data import assert_within_rate, spacing, timestamp_of
 
 URL = ARCHIVED_URL
@@ -195,5 +195,6 @@ async def test_two_workers_share_the_configured_rates(
             *(client.fetch_capture(row) for client, row in zip([one, two] * 5, rows, strict=True)),
             *(client.list_page(URL) for client in (one, two, one, two)),
         )
-    for kind, interval in (("capture", 0.1), ("cdx", 0.2)):
+    limits: tuple[tuple[Kind, float], ...] = (("capture", 0.1), ("cdx", 0.2))
+    for kind, interval in limits:
         assert_within_rate([request.at for request in wayback_archive.of_kind(kind)], interval, kind)

@@ -22,6 +22,8 @@ from tests.conftest import render_config
 
 HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "histories"
 BASE_URL = "http://policywatch.test"
+#: Engines opened by ``make_outbox``; tests/notifiers/conftest.py disposes them after each test.
+OPEN_ENGINES: list[Engine] = []
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -117,6 +119,7 @@ def make_outbox(
     )
     settings = load_config(config)
     engine = make_engine(settings.database_url)
+    OPEN_ENGINES.append(engine)
     if db_url is None:
         migrations.upgrade(engine)
     with session_scope(engine) as session:

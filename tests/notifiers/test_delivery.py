@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from monitor.config import AlertSettings
-from notifiers.delivery import CLAIM_LEASE, _Pass, backoff, claim, deliver_pending, requeue
+from notifiers.delivery import CLAIM_LEASE, DeliveryRun, backoff, claim, deliver_pending, requeue
 from notifiers.outbox import enqueue_backfill_digest, enqueue_health_alert
 from storage import queries
 from storage.engine import make_engine, session_scope
@@ -257,7 +257,7 @@ async def test_restart_with_pending_deliveries_sends_each_once(
     outbox.store_change("qnet", 1, 2)
     start = utcnow()
     # A worker claims everything, then its process dies before sending.
-    crashed = _Pass("crashed", "crashed:1:x", start)
+    crashed = DeliveryRun("crashed", "crashed:1:x", start)
     for notifier_id in ("mail", "hook"):
         assert len(claim(outbox.engine, outbox.settings, crashed, notifier_id, set())) == 1
 

@@ -168,6 +168,20 @@ def test_results_are_grouped_per_policy_and_can_be_limited_to_one(stored: sa.Eng
     stored.dispose()
 
 
+def test_a_nul_character_in_a_text_costs_neither_the_version_nor_its_words(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = _settings(db_url, tmp_path)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        queries.sync_policies(session, settings)
+    text = V1.replace("one year", "one\x00year")
+    result = ingest_text(engine, settings, settings.policy("acme"), text, observed_at=at(2020), alerts=False)
+    assert result.outcome == "first_version"
+    assert _numbers(_hits(engine, "year")) == [1]
+    engine.dispose()
+
+
 def test_the_migration_indexes_versions_stored_before_it(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     migrations.upgrade(engine, "0001")

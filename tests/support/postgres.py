@@ -22,6 +22,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -89,7 +90,7 @@ def _as_server_user(command: list[str]) -> list[str]:
         return command
     if shutil.which("runuser"):
         return ["runuser", "-u", SUPERUSER, "--", *command]
-    return ["su", SUPERUSER, "-s", "/bin/sh", "-c", " ".join(command)]
+    return ["su", SUPERUSER, "-s", "/bin/sh", "-c", shlex.join(command)]
 
 
 def _give_to_server_user(folder: Path) -> None:
@@ -103,7 +104,9 @@ class PostgresServer:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="policywatch-pg-"))
+        # As root the server runs as ``postgres``, which must be able to reach the folder: /tmp always is.
+        parent = "/tmp" if os.geteuid() == 0 and Path("/tmp").is_dir() else None
+        self.root = Path(tempfile.mkdtemp(prefix="policywatch-pg-", dir=parent))
         _give_to_server_user(self.root)
         self.data_dir = self.root / "data"
         self.log_file = self.root / "server.log"

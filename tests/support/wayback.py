@@ -226,6 +226,14 @@ class WaybackEmulator:
     def of_kind(self, kind: Kind) -> list[ArchiveRequest]:
         return [request for request in self.requests if request.kind == kind]
 
+    def captures(self, status: int | None = None) -> list[str]:
+        """Timestamps of the capture requests (answered ``status``, if given), in arrival order."""
+        return [
+            request.timestamp
+            for request in self.of_kind("capture")
+            if request.timestamp is not None and (status is None or request.status == status)
+        ]
+
     def arrived(self, kind: Kind) -> int:
         """Requests of ``kind`` received so far, including those still being answered (delays)."""
         with self._lock:

@@ -33,7 +33,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
-TIMEOUT_MS = 15_000
+#: Generous: on a loaded CI machine Chromium can be slow, and a timeout only matters when something is wrong.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,7 @@ def server(history: WebHistory) -> Iterator[str]:
     uvicorn_server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    wait_until(lambda: uvicorn_server.started, timeout=10)
+    wait_until(lambda: uvicorn_server.started, timeout=30)
     yield f"http://127.0.0.1:{port}"
     uvicorn_server.should_exit = True
     thread.join(timeout=10)

@@ -214,8 +214,12 @@ def test_comparing_any_two_versions_computes_the_diff(client: TestClient) -> Non
     page(client, "/policies/qnet/compare?a=1&b=99", status=404)
 
 
-def test_a_missing_version_is_not_found(client: TestClient) -> None:
+def test_a_missing_version_is_not_found_and_a_malformed_one_a_bad_request(client: TestClient) -> None:
     page(client, "/policies/qnet/versions/99", status=404)
+    assert (
+        "bad request" in page(client, "/policies/qnet/versions/three", status=400).css_first("p.error").text()
+    )
+    assert "b: Field required" in page(client, "/policies/qnet/compare?a=1", status=400).text()
 
 
 # -- search and alerts -------------------------------------------------------------------------------

@@ -89,13 +89,12 @@ def _backfill(connection: sa.Connection, dialect: str) -> None:
         ).all()
         if not rows:
             return
-        connection.execute(
-            insert,
-            [
-                {"id": row[0], "policy_id": row[1], "body": _text(connection, (row[0], row[2], row[3]), cache)[:limit]}
-                for row in rows
-            ],
-        )
+        documents = []
+        for version_id, policy_id, codec, blob in rows:
+            # PostgreSQL text cannot hold NUL; the store step replaces it the same way.
+            body = _text(connection, (version_id, codec, blob), cache)[:limit].replace("\x00", " ")
+            documents.append({"id": version_id, "policy_id": policy_id, "body": body})
+        connection.execute(insert, documents)
         last_id = rows[-1][0]
 
 
