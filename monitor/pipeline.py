@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from monitor.config import PolicySettings, Settings
 from monitor.errors import FetchError
@@ -31,6 +32,7 @@ from storage.models import Policy
 
 #: Bodies larger than this are extracted in a worker thread, so one big page cannot stall the event loop.
 THREAD_EXTRACT_BYTES = 200_000
+ANALYSIS_SLOTS = 2
 #: Bodies larger than this are hashed in a worker thread (50 KB costs the loop ~0.3 ms of CPU otherwise).
 THREAD_HASH_BYTES = 16_384
 
@@ -78,6 +80,8 @@ class PipelineContext:
     pending_touches: list[tuple[int, datetime, str]] = field(default_factory=list)
     #: Per-policy state read ahead for a whole pass (see ``preload_state``); each check takes its entry.
     known: dict[str, _Known] = field(default_factory=dict)
+    #: Changed pages analysed and stored at once (extract → anomaly check → diff → classify → store).
+    analysis_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(ANALYSIS_SLOTS))
 
 
 @dataclass(frozen=True)
@@ -95,17 +99,15 @@ def preload_state(ctx: PipelineContext, names: Sequence[str]) -> None:
 
     An unchanged page then costs no database read of its own: only its batched touch.
     """
+    columns = sa.select(
+        col(Policy.id), col(Policy.name), col(Policy.etag), col(Policy.last_modified),
+        col(Policy.last_body_sha256), col(Policy.consecutive_failures),
+    ).where(col(Policy.name).in_(list(names)))
     with session_scope(ctx.engine) as session:
-        for policy in session.exec(select(Policy).where(col(Policy.name).in_(list(names)))):
-            assert policy.id is not None
-            ctx.known[policy.name] = _Known(
-                policy.id,
-                policy.etag,
-                policy.last_modified,
-                policy.last_body_sha256,
-                policy.consecutive_failures > 0,
-                None,
-            )
+        rows = session.execute(columns).all()
+    for policy_id, name, etag, last_modified, body_sha256, failures in rows:
+        assert policy_id is not None
+        ctx.known[name] = _Known(policy_id, etag, last_modified, body_sha256, failures > 0, None)
 
 
 def _known_state(ctx: PipelineContext, name: str, *, need_text: bool) -> _Known:
@@ -175,14 +177,15 @@ async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOut
             await asyncio.to_thread(record_success, ctx, policy, result, None)
             return CheckOutcome(policy.name, outcome, _elapsed(started), http_status=result.status)
 
-    text = await _extract(result, policy)
-    anomaly = await asyncio.to_thread(_anomaly_against_latest, ctx, policy.name, text)
-    if anomaly is not None:
-        message = f"page looks like {anomaly.replace('_', ' ')}"
-        return await _failed(ctx, policy, anomaly, message, result.status, started)
-
-    ingested = await asyncio.to_thread(_ingest_live, ctx, policy, result, text, started)
-    await asyncio.to_thread(record_success, ctx, policy, result, body_sha)
+    # Few at a time: the work is CPU-bound (the GIL serialises it anyway) and each holds two texts' clauses.
+    async with ctx.analysis_slots:
+        text = await _extract(result, policy)
+        anomaly = await asyncio.to_thread(_anomaly_against_latest, ctx, policy.name, text)
+        if anomaly is not None:
+            message = f"page looks like {anomaly.replace('_', ' ')}"
+            return await _failed(ctx, policy, anomaly, message, result.status, started)
+        ingested = await asyncio.to_thread(_ingest_live, ctx, policy, result, text, started)
+        await asyncio.to_thread(record_success, ctx, policy, result, body_sha)
     return CheckOutcome(
         policy.name, ingested.outcome, _elapsed(started), http_status=result.status,
         version_number=ingested.version_number, change_id=ingested.change_id,

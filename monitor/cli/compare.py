@@ -53,7 +53,7 @@ def read_policy_file(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as error:
         raise PolicywatchError(f"{path}: cannot read: {error.strerror}") from None
-    return extract(raw, content_type=_content_type(path, raw), url=path.as_uri())
+    return extract(raw, content_type=_content_type(path, raw), url=path.resolve().as_uri())
 
 
 def emit(report: dict[str, Any], output: OutputFormat, title: str) -> None:

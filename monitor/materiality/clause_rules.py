@@ -268,7 +268,8 @@ def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Fo
 def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
     rights = "user_rights" in cats
     old_t, new_t = _terms(old, rights_context=rights), _terms(new, rights_context=rights)
-    for key in new_t.keys() - old_t.keys():
+    # Dict order, not set order: reasons must come out the same in every process.
+    for key in [key for key in new_t if key not in old_t]:
         kind, label = key
         cat = new_t[key]
         pattern = re.compile(re.escape(label.split()[0]), re.I)
@@ -285,7 +286,7 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
             more=more,
             high=high and not more,
         )
-    for key in old_t.keys() - new_t.keys():
+    for key in [key for key in old_t if key not in new_t]:
         kind, label = key
         cat = old_t[key]
         protective_kind = kind in ("right", "safeguard", "notice")
