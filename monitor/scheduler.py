@@ -86,6 +86,13 @@ class CheckRunner:
         if not self.claiming:
             return
         self._ticking = asyncio.current_task()
+        try:
+            await self._claim_and_start()
+        except PolicywatchError as error:
+            # The database is locked, restarting or unreachable: the next tick tries again.
+            log.error("cannot claim checks", extra={"fields": {"error": str(error), "worker": self.worker}})
+
+    async def _claim_and_start(self) -> None:
         now = utcnow()
         lease = self.settings.schedule.lease
         if self.in_flight:
@@ -187,6 +194,7 @@ class CheckRunner:
         so the next start checks it again. Returns how many checks were cancelled.
         """
         self.claiming = False
+        deadline = time.monotonic() + grace
         if self._ticking is not None and not self._ticking.done():
             # A claim under way must land before release_all, or its leases would outlive us.
             await asyncio.wait({self._ticking}, timeout=grace)
@@ -195,7 +203,8 @@ class CheckRunner:
             contenders: set[asyncio.Future[object]] = {asyncio.ensure_future(asyncio.wait(pending))}
             if hurry is not None:
                 contenders.add(asyncio.ensure_future(hurry.wait()))
-            await asyncio.wait(contenders, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+            left = max(0.0, deadline - time.monotonic())
+            await asyncio.wait(contenders, timeout=left, return_when=asyncio.FIRST_COMPLETED)
             for contender in contenders:
                 contender.cancel()  # only the waiters: the checks themselves are not cancelled by this
             pending = {task for task in pending if not task.done()}

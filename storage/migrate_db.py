@@ -229,9 +229,11 @@ def rebuild_search_index(connection: sa.Connection, batch: int, progress: Progre
 
 
 def _version_id_batches(connection: sa.Connection, batch: int) -> Iterator[list[int]]:
-    table = Version.__table__  # type: ignore[attr-defined]
-    for rows in iter_rows(connection, table, batch):
-        yield [row["id"] for row in rows]
+    key = Version.__table__.c.id  # type: ignore[attr-defined]
+    last = 0
+    while ids := list(connection.scalars(sa.select(key).where(key > last).order_by(key).limit(batch))):
+        yield ids
+        last = ids[-1]
 
 
 def copy_database(source: Engine, target: Engine, *, batch: int, progress: Progress) -> dict[str, int]:

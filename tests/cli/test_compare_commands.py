@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
@@ -124,3 +125,9 @@ def test_diff_reads_the_stored_change_of_the_last_two_versions(make_config: Conf
     assert json.loads(chosen.stdout) == compare_json(FIXTURES / "v01.md", FIXTURES / "v02.md")
     missing = runner.invoke(app, ["diff", "qnet", "--from", "9", "--config", str(path)])
     assert missing.exit_code == 3
+
+
+def test_compare_accepts_relative_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    report = compare_json(Path("v01.md"), Path("v02.md"))
+    assert report["material"] is True

@@ -206,7 +206,7 @@ def _assert_schedule_kept(
         times = [at for at, _worker in log]
         # Never two workers on one policy at once: consecutive fetches are an interval apart.
         gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-        assert min(gaps) >= INTERVAL * 0.9, f"{name} fetched twice within {min(gaps):.2f}s"
+        assert min(gaps, default=INTERVAL) >= INTERVAL * 0.9, f"{name} fetched twice within {min(gaps):.2f}s"
         in_window = [at for at in times if start <= at <= end]
         assert len(in_window) >= int(window / limit), (name, len(in_window), window, spread)
         edges = [start, *in_window, end]
