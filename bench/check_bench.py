@@ -150,6 +150,7 @@ async def _timed_pass(config: Path) -> dict[str, object]:
     settings = load_config(config)
     engine = make_engine(settings.database_url)
     migrations.ensure_current(engine)
+    rss_before = current_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
@@ -160,7 +161,16 @@ async def _timed_pass(config: Path) -> dict[str, object]:
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "outcomes": counts}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "rss_before_mb": rss_before, "outcomes": counts}
+
+
+def current_rss_mb() -> float:
+    """Resident memory now (Linux), to tell what the pass itself adds to what the imports hold."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    return pages * resource.getpagesize() / 2**20
 
 
 def run_pass(config: Path) -> None:
@@ -262,8 +272,9 @@ def report(label: str, result: dict[str, object], port: int, *, target: bool = F
         verdict = f"  [{'meets' if ok else 'MISSES'} target <= {TARGET_SECONDS} s, < {TARGET_RSS_MB} MB]"
     print(
         f"{label:26s} wall {seconds:6.2f} s  CPU {figures['cpu_seconds']:5.2f} s  peak RSS {rss:5.1f} MB"
-        f"  {result['outcomes']}{verdict}\n{'':26s} (whole process {figures['process_seconds']:.2f} s,"
-        f" of which imports {figures['imports']:.2f} s; site CPU so far {float(_get(port, '/__cpu')):.2f} s)"
+        f"  {result['outcomes']}{verdict}\n{'':26s} (RSS {figures['rss_before_mb']:.1f} MB before the pass;"
+        f" whole process {figures['process_seconds']:.2f} s, of which imports {figures['imports']:.2f} s;"
+        f" site CPU so far {float(_get(port, '/__cpu')):.2f} s)"
     )
 
 

@@ -29,6 +29,8 @@ from tests.support.polling import wait_until
 from tests.support.site import LoopbackSite
 from tests.support.webhook import WebhookReceiver
 
+pytestmark = pytest.mark.postgres
+
 POLICIES = 300
 WORKERS = ("w1", "w2", "w3")
 VICTIM = "w3"

@@ -87,6 +87,7 @@ def _search(url: str, query: str) -> list[tuple[str, tuple[int, ...]]]:
     return [(hit.policy, tuple(v.number for v in hit.matching)) for hit in hits]
 
 
+@pytest.mark.postgres
 def test_the_corpus_history_round_trips_sqlite_to_postgres_and_back_exactly(
     corpus_sqlite: str, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -121,6 +122,7 @@ def _numbered(history: list[str]) -> list[str]:
     return [history[0], history[1], *history[3:], history[2]]
 
 
+@pytest.mark.postgres
 def test_ids_continue_after_the_copied_ones_on_postgres(
     corpus_sqlite: str, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -162,6 +164,7 @@ def test_a_source_behind_the_code_is_refused(db_url: str, tmp_path: Path) -> Non
     assert "source database" in result.output and "policywatch upgrade" in result.output
 
 
+@pytest.mark.postgres
 def test_a_copy_that_fails_half_way_leaves_the_target_empty(
     corpus_sqlite: str, postgres_server: PostgresServer
 ) -> None:
