@@ -285,3 +285,28 @@ def _hostname() -> str:
     import socket
 
     return socket.gethostname()
+
+
+def test_a_second_signal_skips_the_rest_of_the_grace_period(
+    site: LoopbackSite, make_config: ConfigFactory, tmp_path: Path
+) -> None:
+    site.set("/privacy", policy_page(POLICY))
+    config = _config(
+        make_config, [{"name": "acme", "url": site.url("/privacy")}],
+        daemon={"grace_period": "60s"}, fetch={"timeout": "30s"},
+    )
+    store = Store(config)
+    with running_daemon(config, tmp_path / "daemon.log") as daemon:
+        wait_for(lambda: len(store.versions("acme")) == 1)
+        site.fail("/privacy", None, delay=20)
+        requests = site.count("/privacy")
+        wait_for(lambda: site.count("/privacy") > requests)
+        daemon.signal(signal.SIGINT)
+        daemon.wait_for_log(lambda line: line.get("event") == "stopping")
+        started = time.monotonic()
+        daemon.signal(signal.SIGINT)
+        assert daemon.wait(15) == 0
+        assert time.monotonic() - started < 5  # not the 60 s grace period
+
+    assert store.policy("acme").lease_owner is None
+    store.close()

@@ -62,10 +62,10 @@ def test_kill_9_at_any_moment_leaves_no_partial_version_and_no_lost_alert(
     rounds = 4
     for number in range(rounds):
         _publish(site, number)
-        seen = len(site.requests)
         # Kill as soon as the daemon is busy with the new revision: mid-fetch, mid-store or mid-delivery.
+        kill_after = len(site.requests) + 2 + number % 3
         with running_daemon(config, tmp_path / f"run{number}.log") as daemon:
-            wait_for(lambda seen=seen: len(site.requests) >= seen + 2 + number % 3, timeout=20)
+            wait_for(lambda: len(site.requests) >= kill_after, timeout=20)  # noqa: B023 - used at once
             daemon.kill9()
 
     with running_daemon(config, tmp_path / "final.log") as daemon:
@@ -106,7 +106,10 @@ def test_two_workers_share_the_schedule_without_duplicate_versions(
     _publish(site, 0)
     config = _config(make_config, site, None, storage_url=db_url)
     store = Store(config)
-    with running_daemon(config, tmp_path / "a.log") as first, running_daemon(config, tmp_path / "b.log") as second:
+    with (
+        running_daemon(config, tmp_path / "a.log") as first,
+        running_daemon(config, tmp_path / "b.log") as second,
+    ):
         wait_for(lambda: all(len(store.versions(name)) == 1 for name in NAMES), timeout=20)
         _publish(site, 1)
         wait_for(lambda: all(len(store.versions(name)) == 2 for name in NAMES), timeout=20)
