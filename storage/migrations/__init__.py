@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from monitor.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+#: The advisory lock that serialises schema upgrades on PostgreSQL (any constant unique to policywatch).
+UPGRADE_LOCK = 0x70770002
 
 
 def alembic_config(url: str) -> Config:
@@ -38,6 +40,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` on the engine's database."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Workers starting together on an empty database would all create the tables; one at a time,
+            # the later ones find the schema current (SQLite's BEGIN IMMEDIATE already serialises them).
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

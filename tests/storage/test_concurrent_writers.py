@@ -4,6 +4,8 @@ PostgreSQL must get the same outcome from its locks."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,12 +16,13 @@ from sqlmodel import Session, col, select
 
 from monitor.config import Settings, parse_config
 from monitor.store import ingest_text
-from storage import queries
+from storage import migrations, queries
 from storage.engine import make_engine, session_scope
 from storage.models import Policy, Version
 from tests.support.history import START, corpus_histories, small_edit_history
 
 THREADS = 3
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _settings(url: str, tmp_path: Path, policies: int) -> Settings:
@@ -90,3 +93,19 @@ def test_concurrent_writers_of_one_history_get_contiguous_numbers(db_url: str, t
     assert errors == []
     assert [row.number for row in rows] == list(range(1, len(texts) + 1))
     assert stored == set(texts)
+
+
+def test_workers_starting_together_on_an_empty_database_create_the_schema_once(empty_db_url: str) -> None:
+    # Processes, as real workers are: Alembic's migration context is process-global, not thread-safe.
+    script = "import sys; from storage import migrations; from storage.engine import make_engine; " \
+             "migrations.upgrade(make_engine(sys.argv[1]))"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, empty_db_url], cwd=REPO, stderr=subprocess.PIPE)
+        for _ in range(THREADS)
+    ]
+    failures = [process.communicate(timeout=120)[1].decode() for process in processes]
+    engine = make_engine(empty_db_url)
+    revision = migrations.current_revision(engine)
+    engine.dispose()
+    assert [p.returncode for p in processes] == [0] * THREADS, "\n".join(failures)
+    assert revision == migrations.head_revision()
