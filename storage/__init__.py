@@ -1,1 +1,1 @@
-"""Storage: SQLModel tables, engines, queries and Alembic migrations (SQLite by default, PostgreSQL to scale)."""
+"""Storage: SQLModel tables, engines, queries, Alembic migrations; SQLite by default, PostgreSQL to scale."""

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from monitor.config import Settings, default_config_path, load_config
@@ -55,6 +56,13 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def _report(label: str, error: Exception) -> None:
+    # soft_wrap: an error message stays on one line, so it can be grepped and copied.
+    # escape: messages quote config values and page text, which may contain [brackets].
+    message = escape(str(error))
+    err_console.print(f"[bold red]{label}[/]: {message}", markup=True, highlight=False, soft_wrap=True)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn policywatch errors into a one-line message and an exit code (2 config, 3 storage, 1 other)."""
 
@@ -63,13 +71,13 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ConfigError as error:
-            err_console.print(f"[bold red]config error[/]: {error}", markup=True, highlight=False, soft_wrap=True)
+            _report("config error", error)
             raise typer.Exit(EXIT_CONFIG) from None
         except StorageError as error:
-            err_console.print(f"[bold red]database error[/]: {error}", markup=True, highlight=False, soft_wrap=True)
+            _report("database error", error)
             raise typer.Exit(EXIT_STORAGE) from None
         except PolicywatchError as error:
-            err_console.print(f"[bold red]error[/]: {error}", markup=True, highlight=False, soft_wrap=True)
+            _report("error", error)
             raise typer.Exit(EXIT_OTHER) from None
 
     return wrapper
