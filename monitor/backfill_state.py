@@ -16,9 +16,10 @@ from monitor.config import PolicySettings, Settings
 from monitor.wayback import Capture
 from notifiers.outbox import enqueue_backfill_digest
 from storage import queries
-from storage.codec import encode, sha256_hex
+from storage.codec import sha256_hex
 from storage.engine import session_scope
 from storage.models import ARCHIVE, BackfillState, Change, Policy, Snapshot, Version, utcnow
+from storage.snapshots import encode_body
 
 
 class Counted(Protocol):
@@ -153,8 +154,8 @@ def text_before(engine: Engine, policy_id: int, moment: datetime) -> str | None:
 
 def record_not_a_version(engine: Engine, policy_id: int, capture: Capture) -> None:
     """Keep the digest of a capture that is no version, so no later run fetches it again."""
-    codec, blob = encode(capture.body)
     with session_scope(engine) as session:
+        codec, blob = encode_body(session, policy_id, capture.body)
         session.add(
             Snapshot(
                 policy_id=policy_id,

@@ -20,10 +20,11 @@ from monitor.config import PolicySettings, Settings
 from monitor.errors import StorageError
 from notifiers.outbox import enqueue_change_alerts
 from storage import queries
-from storage.codec import encode, sha256_hex
+from storage.codec import sha256_hex
 from storage.engine import session_scope
 from storage.models import LIVE, Change, CheckEvent, Policy, Snapshot, Version
 from storage.search import index_version
+from storage.snapshots import encode_body
 from storage.texts import encode_new_version
 
 
@@ -81,8 +82,10 @@ def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _
     return _Plan(before_id, after_id, into_new, out_of_new)
 
 
-def _snapshot(policy_id: int, raw: RawCapture, *, source: str, archived_at: datetime | None) -> Snapshot:
-    codec, blob = encode(raw.body)
+def _snapshot(
+    session: Session, policy_id: int, raw: RawCapture, *, source: str, archived_at: datetime | None
+) -> Snapshot:
+    codec, blob = encode_body(session, policy_id, raw.body)
     return Snapshot(
         policy_id=policy_id,
         source=source,
@@ -200,7 +203,7 @@ def _write(
     event: dict[str, Any] | None,
 ) -> IngestResult:
     assert policy.id is not None
-    snapshot = _snapshot(policy.id, raw, source=source, archived_at=archived_at) if raw else None
+    snapshot = _snapshot(session, policy.id, raw, source=source, archived_at=archived_at) if raw else None
     same = before if before is not None and before.text_sha256 == sha else None
     if same is None and after is not None and after.text_sha256 == sha:
         same = after

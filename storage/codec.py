@@ -124,3 +124,12 @@ def _decompress(blob: bytes, base: bytes | None) -> bytes:
         return zstandard.ZstdDecompressor(dict_data=_dictionary(base)).decompress(blob)
     except zstandard.ZstdError as error:
         raise StorageError(f"stored text is corrupt or its base is wrong: {error}") from None
+
+
+def encode_delta(data: bytes, base: bytes) -> bytes | None:
+    """``data`` compressed with ``base`` as dictionary, or None when zstd cannot use the base."""
+    return _compress_with(data, base) if base else None
+
+
+def decode_delta(blob: bytes, base: bytes) -> bytes:
+    return _decompress(blob, base)
