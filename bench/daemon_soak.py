@@ -38,7 +38,9 @@ from tests.support.polling import wait_until  # noqa: E402
 from tests.support.site import LoopbackSite  # noqa: E402
 
 INTERVAL = 2.0
-OUTAGE_SECONDS = 14.0  # ~7 checks at a 2 s interval: well past the threshold of 3
+OUTAGE_SECONDS = 14.0  # ~7 checks at a 2 s interval: well past the threshold of 3 ...
+FAILURES_PER_OUTAGE = 4  # ... unless restarts ate into it: then the outage lasts until this many
+STALL_SECONDS = 60.0  # an outage that cannot reach FAILURES_PER_OUTAGE by then means checks stopped
 
 
 def page(name: str, revision: int) -> str:
@@ -76,6 +78,7 @@ class Soak:
         self.expected = Expected()
         self.busy_until: dict[str, float] = {}
         self.restores: list[tuple[str, str, float]] = []  # (policy, kind of outage, when to end it)
+        self.stalls: list[str] = []
         self.config = folder / "config.toml"
         self.config.write_text(self._config(), encoding="utf-8")
         self.store = Store(self.config)
@@ -103,7 +106,8 @@ class Soak:
         return DaemonProcess(self.config, self.folder / f"run-{self.runs:03d}.log").start()
 
     def idle_policy(self, now: float) -> str | None:
-        idle = [name for name in self.names if self.busy_until.get(name, 0) < now]
+        in_outage = {name for name, _, _ in self.restores}
+        idle = [n for n in self.names if self.busy_until.get(n, 0) < now and n not in in_outage]
         return self.rng.choice(idle) if idle else None
 
     def episode(self, now: float) -> str:
@@ -139,7 +143,13 @@ class Soak:
         return f"blip {name} ({how})"
 
     def restore_due(self, now: float) -> None:
+        """End outages that lasted their time *and* reached the failure threshold (restarts slow them)."""
         for name, how, until in [item for item in self.restores if item[2] <= now]:
+            if self.store.failures(name) < FAILURES_PER_OUTAGE:
+                if now - until > STALL_SECONDS:
+                    self.stalls.append(f"{name}: outage stuck at {self.store.failures(name)} failures")
+                else:
+                    continue
             self.site.clear_fault(f"/{name}")
             if how == "bot":
                 self.site.set(f"/{name}", page(name, self.expected.revision[name]))
@@ -174,7 +184,7 @@ class Soak:
             raise SystemExit("daemon did not stop cleanly")
 
     def verify(self) -> list[str]:
-        problems = []
+        problems = list(self.stalls)
         for name in self.names:
             versions = self.store.versions(name)
             changes = self.store.alerts(name, "change")
@@ -205,8 +215,12 @@ def main() -> None:
     parser.add_argument("--policies", type=int, default=12)
     parser.add_argument("--period", type=float, default=6.0, help="seconds between episodes")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="keep the database and daemon logs in this folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="policywatch-soak-") as folder:
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="policywatch-soak-") as scratch:
+        folder = str(args.keep or scratch)
         soak = Soak(args, Path(folder))
         started = time.monotonic()
         deadline = started + args.minutes * 60
