@@ -115,6 +115,7 @@ def test_two_workers_share_the_schedule_without_duplicate_versions(
         wait_for(lambda: all(len(store.versions(name)) == 2 for name in NAMES), timeout=20)
         count = len(site.requests)
         wait_for(lambda: len(site.requests) >= count + 3 * len(NAMES))  # a few more rounds of checks
+        wait_for(lambda: first.checks() and second.checks(), timeout=20)  # both take part
         for daemon in (first, second):
             daemon.signal(signal.SIGTERM)
         assert first.wait(15) == 0 and second.wait(15) == 0
