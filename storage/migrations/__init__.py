@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from monitor.errors import StorageError
 
@@ -19,25 +21,52 @@ UPGRADE_LOCK = 0x70770002
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
+# Alembic (and Mako under it) costs ~14 MB of memory to import; every command checks the schema, but
+# only init/upgrade migrate. So the check reads revision ids straight from the files and the table.
+
+
+def _revision_ids(path: Path) -> tuple[str, str | None]:
+    values: dict[str, str | None] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        if isinstance(target, ast.Name) and target.id in {"revision", "down_revision"}:
+            assert isinstance(node, ast.Assign)
+            values[target.id] = ast.literal_eval(node.value)
+    revision = values.get("revision")
+    if not isinstance(revision, str):
+        raise StorageError(f"migration {path.name} has no revision id")
+    return revision, values.get("down_revision")
+
+
+@cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert head is not None
-    return head
+    """The newest revision: the one no other migration revises."""
+    revisions = dict(_revision_ids(path) for path in (MIGRATIONS_DIR / "versions").glob("*.py"))
+    heads = set(revisions) - {down for down in revisions.values() if down is not None}
+    if len(heads) != 1:
+        raise StorageError(f"migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` on the engine's database."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

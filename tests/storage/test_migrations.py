@@ -94,3 +94,20 @@ def test_the_upgrade_command_applies_pending_migrations(
     engine = _engine(empty_db_url)
     migrations.ensure_current(engine)
     engine.dispose()
+
+
+def test_the_schema_check_finds_the_same_head_as_alembic_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    from alembic.script import ScriptDirectory
+
+    from storage.migrations import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    probe = (
+        "import sys, monitor.cli.core; from storage.migrations import head_revision; head_revision(); "
+        "print('alembic' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", "every command would pay Alembic's import cost"
