@@ -26,7 +26,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from monitor import backfill_state as state
-from monitor.backfill_state import Run, Seen, policies_to_backfill
+from monitor.backfill_state import Run, Seen, policies_to_backfill, raw_capture
 from monitor.config import PolicySettings, Settings
 from monitor.errors import ArchiveError, ArchiveRateLimited, ConfigError
 from monitor.extract import extract
@@ -34,7 +34,7 @@ from monitor.materiality import detect_anomaly
 from monitor.store import RawCapture, ingest_text
 from monitor.wayback import Capture, WaybackClient
 from monitor.wayback_cdx import CdxPage, CdxRow, RowDeduper
-from storage.models import ARCHIVE, utcnow
+from storage.models import ARCHIVE
 
 __all__ = ["BackfillSummary", "Progress", "backfill_policy", "policies_to_backfill"]
 
@@ -151,16 +151,7 @@ class _Backfill:
             self.summary.anomalies += 1
             await self.not_a_version(capture)
             return
-        raw = RawCapture(
-            url=capture.url,
-            body=capture.body,
-            status_code=capture.status,
-            content_type=capture.content_type,
-            headers=capture.headers,
-            fetched_at=utcnow(),
-            archive_digest=row.digest,
-        )
-        await self.ingest(row, text, raw=raw)
+        await self.ingest(row, text, raw=raw_capture(capture))
 
     async def not_a_version(self, capture: Capture) -> None:
         await asyncio.to_thread(state.record_not_a_version, self.engine, self.run.policy_id, capture)

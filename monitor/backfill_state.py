@@ -13,13 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from monitor.config import PolicySettings, Settings
+from monitor.store import RawCapture, new_snapshot
 from monitor.wayback import Capture
 from notifiers.outbox import enqueue_backfill_digest
 from storage import queries
-from storage.codec import sha256_hex
 from storage.engine import session_scope
 from storage.models import ARCHIVE, BackfillState, Change, Policy, Snapshot, Version, utcnow
-from storage.snapshots import encode_body
 
 
 class Counted(Protocol):
@@ -152,26 +151,25 @@ def text_before(engine: Engine, policy_id: int, moment: datetime) -> str | None:
         return queries.version_text(before) if before is not None else None
 
 
+def raw_capture(capture: Capture) -> RawCapture:
+    """A capture as the store step keeps it: the original bytes, with the archive's digest."""
+    return RawCapture(
+        url=capture.url,
+        body=capture.body,
+        status_code=capture.status,
+        content_type=capture.content_type,
+        headers=capture.headers,
+        fetched_at=utcnow(),
+        archive_digest=capture.row.digest,
+    )
+
+
 def record_not_a_version(engine: Engine, policy_id: int, capture: Capture) -> None:
     """Keep the digest of a capture that is no version, so no later run fetches it again."""
     with session_scope(engine) as session:
-        codec, blob = encode_body(session, policy_id, capture.body)
         session.add(
-            Snapshot(
-                policy_id=policy_id,
-                source=ARCHIVE,
-                fetched_at=utcnow(),
-                archived_at=capture.row.captured_at,
-                archive_digest=capture.row.digest,
-                url=capture.url,
-                status_code=capture.status,
-                content_type=capture.content_type,
-                headers=capture.headers,
-                body_sha256=sha256_hex(capture.body),
-                body_size=len(capture.body),
-                body_codec=codec,
-                body=blob,
-                version_id=None,
+            new_snapshot(
+                session, policy_id, raw_capture(capture), source=ARCHIVE, archived_at=capture.row.captured_at
             )
         )
 

@@ -82,7 +82,7 @@ def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _
     return _Plan(before_id, after_id, into_new, out_of_new)
 
 
-def _snapshot(
+def new_snapshot(
     session: Session, policy_id: int, raw: RawCapture, *, source: str, archived_at: datetime | None
 ) -> Snapshot:
     codec, blob = encode_body(session, policy_id, raw.body)
@@ -203,7 +203,7 @@ def _write(
     event: dict[str, Any] | None,
 ) -> IngestResult:
     assert policy.id is not None
-    snapshot = _snapshot(session, policy.id, raw, source=source, archived_at=archived_at) if raw else None
+    snapshot = new_snapshot(session, policy.id, raw, source=source, archived_at=archived_at) if raw else None
     same = before if before is not None and before.text_sha256 == sha else None
     if same is None and after is not None and after.text_sha256 == sha:
         same = after
