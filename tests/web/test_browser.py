@@ -2,7 +2,8 @@
 server: uvicorn on a free port of 127.0.0.1, serving the app over a history stored by the real pipeline.
 
 Without Chromium these tests skip with the reason, unless POLICYWATCH_REQUIRE_BROWSER=1 (CI), where they fail.
-The change page's screenshot is saved to test-artifacts/ and copied to docs/ for the README.
+The change page's screenshot is saved to test-artifacts/; with POLICYWATCH_UPDATE_SCREENSHOT=1 it is
+also copied to docs/ for the README.
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ def test_from_the_dashboard_to_the_clause_that_started_the_sharing(visit: Visit,
     ARTIFACT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACT))
     assert ARTIFACT.stat().st_size > 10_000
-    shutil.copyfile(ARTIFACT, README_SCREENSHOT)
+    if os.environ.get("POLICYWATCH_UPDATE_SCREENSHOT") == "1":
+        # Only on request: a test run must not rewrite tracked files.
+        shutil.copyfile(ARTIFACT, README_SCREENSHOT)
 
     page.get_by_role("link", name="Inline").click()
     expect(diff).to_have_attribute("data-view", "inline")
