@@ -9,7 +9,6 @@ every table. :func:`small_edit_history` makes a long history of small edits for 
 from __future__ import annotations
 
 import random
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,15 +22,12 @@ from storage.engine import session_scope
 from storage.models import ARCHIVE, Alert, BackfillState, DeliveryAttempt
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "corpus" / "histories"
-SHARED = Path("/work/shared/corpus/histories")
 START = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 ARCHIVED_STEP = 2
 
 
 def corpus_dir() -> Path:
-    """The corpus histories, copied from the project-wide corpus when the fixtures lack them."""
-    if not any(FIXTURES.glob("*/v*.md")) and SHARED.is_dir():
-        shutil.copytree(SHARED, FIXTURES, dirs_exist_ok=True)
+    """The corpus histories (copied from ../shared/corpus into tests/fixtures; see its README)."""
     return FIXTURES
 
 

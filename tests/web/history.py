@@ -11,7 +11,6 @@ Two notifiers give every live material change two alerts: one is marked delivere
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +25,6 @@ from storage.engine import make_engine, session_scope
 from storage.models import ARCHIVE, LIVE, Alert
 
 HISTORIES = Path(__file__).resolve().parent.parent / "fixtures" / "corpus" / "histories"
-SHARED = Path("/work/shared/corpus/histories")
 
 XSS_SCRIPT = "<script>window.xssFired = 'script'</script>"
 XSS_IMG = "<img src=x onerror=\"window.xssFired='img'\">"
@@ -63,10 +61,7 @@ class WebHistory:
 
 
 def _history_dir(name: str) -> Path:
-    folder = HISTORIES / name
-    if not any(folder.glob("v*.md")) and (SHARED / name).is_dir():
-        shutil.copytree(SHARED / name, folder, dirs_exist_ok=True)
-    return folder
+    return HISTORIES / name
 
 
 def _versions(name: str) -> list[tuple[str, datetime]]:
