@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from monitor.config import Settings
 from monitor.errors import NotFound
-from storage.models import Alert, Change, CheckEvent, Policy, Version, utcnow
+from storage.models import Alert, Change, Policy, Version, utcnow
 from storage.texts import read_text
 
 #: The advisory lock that serialises ``sync_policies`` on PostgreSQL (any constant unique to policywatch).
@@ -173,16 +173,6 @@ def last_material_change(session: Session, policy_id: int) -> Change | None:
     ).first()
 
 
-def recent_events(session: Session, policy_id: int, limit: int = 20) -> list[CheckEvent]:
-    return list(
-        session.exec(
-            select(CheckEvent)
-            .where(CheckEvent.policy_id == policy_id)
-            .order_by(col(CheckEvent.at).desc(), col(CheckEvent.id).desc())
-            .limit(limit)
-        ).all()
-    )
-
 
 @dataclass(frozen=True)
 class AlertCounts:
@@ -198,12 +188,6 @@ def alert_counts(session: Session, policy_id: int | None = None) -> AlertCounts:
     counts = {status: count for status, count in session.exec(query).all()}
     return AlertCounts(counts.get("pending", 0), counts.get("delivered", 0), counts.get("dead", 0))
 
-
-def versions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Version]:
-    if not ids:
-        return {}
-    rows = session.exec(select(Version).where(col(Version.id).in_(list(ids)))).all()
-    return {row.id: row for row in rows if row.id is not None}
 
 
 def touch_checked(
@@ -224,9 +208,3 @@ def touch_checked(
     )
     for policy_id, when in (next_check_at or {}).items():
         session.execute(sa.update(Policy).where(col(Policy.id) == policy_id).values(next_check_at=when))
-
-
-def overdue_by(policy: Policy, now: datetime) -> timedelta:
-    if policy.next_check_at is None:
-        return timedelta(0)
-    return max(timedelta(0), now - policy.next_check_at)

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from monitor.analysis import analyse
 from monitor.config import Settings, load_config
 from monitor.store import IngestResult, ingest_text
-from notifiers.base import AlertMessage
+from notifiers.base import AlertMessage, Notifier
 from notifiers.messages import change_message
 from storage import migrations, queries
 from storage.engine import make_engine, session_scope
@@ -125,3 +125,11 @@ def make_outbox(
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     return Outbox(settings, engine)
+
+
+async def send_once(sender: Notifier) -> None:
+    """Send the corpus alert, and close the notifier as a delivery pass does."""
+    try:
+        await sender.send([corpus_message()])
+    finally:
+        await sender.close()

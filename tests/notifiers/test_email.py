@@ -11,7 +11,7 @@ from monitor.config import EmailNotifierSettings
 from monitor.errors import DeliveryError
 from notifiers import build_notifier
 from notifiers.email import EmailNotifier
-from tests.notifiers.helpers import BASE_URL, corpus_message
+from tests.notifiers.helpers import BASE_URL, corpus_message, send_once
 from tests.support.alert_fixtures import SMTP_USER
 from tests.support.smtp import SmtpServer
 
@@ -24,17 +24,8 @@ def notifier(values: dict[str, Any]) -> EmailNotifier:
     return built
 
 
-async def send_once(values: dict[str, Any]) -> None:
-    """Send the corpus alert with a fresh notifier, and close it as a delivery pass does."""
-    sender = notifier(values)
-    try:
-        await sender.send([corpus_message()])
-    finally:
-        await sender.close()
-
-
 async def test_plain_smtp_delivers_one_multipart_alternative_message(smtp_server: SmtpServer) -> None:
-    await send_once(smtp_server.settings())
+    await send_once(notifier(smtp_server.settings()))
 
     [received] = smtp_server.wait_for_messages(1)
     message = received.message
@@ -86,7 +77,7 @@ async def test_starttls_with_self_signed_certificate_and_auth(
     smtp_starttls_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
-    await send_once(smtp_starttls_server.settings(password_env=PASSWORD_ENV))
+    await send_once(notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
 
     [received] = smtp_starttls_server.wait_for_messages(1)
     assert received.tls and received.login == SMTP_USER[0]
@@ -97,7 +88,7 @@ async def test_starttls_with_self_signed_certificate_and_auth(
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 async def test_implicit_tls_with_auth(smtp_ssl_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
-    await send_once(smtp_ssl_server.settings(password_env=PASSWORD_ENV))
+    await send_once(notifier(smtp_ssl_server.settings(password_env=PASSWORD_ENV)))
 
     [received] = smtp_ssl_server.wait_for_messages(1)
     assert received.tls and received.login == SMTP_USER[0]
@@ -108,7 +99,7 @@ async def test_wrong_password_is_a_retryable_failure_that_never_shows_the_passwo
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "wrong-password-123")
     with pytest.raises(DeliveryError) as caught:
-        await send_once(smtp_starttls_server.settings(password_env=PASSWORD_ENV))
+        await send_once(notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
 
     assert not caught.value.permanent
     assert "535" in str(caught.value) and "wrong-password-123" not in str(caught.value)
@@ -122,7 +113,7 @@ async def test_unset_password_variable_names_the_variable(
     with pytest.raises(
         DeliveryError, match=f"notifiers.mail.password_env: environment variable {PASSWORD_ENV}"
     ):
-        await send_once(smtp_starttls_server.settings(password_env=PASSWORD_ENV))
+        await send_once(notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
 
 
 async def test_untrusted_certificate_is_refused(
@@ -131,7 +122,7 @@ async def test_untrusted_certificate_is_refused(
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
     settings = smtp_starttls_server.settings(password_env=PASSWORD_ENV, ca_file=None)
     with pytest.raises(DeliveryError, match="certificate verify failed"):
-        await send_once(settings)
+        await send_once(notifier(settings))
     assert smtp_starttls_server.messages == []
 
 
@@ -140,14 +131,14 @@ async def test_verify_tls_false_accepts_a_self_signed_certificate(
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
     settings = smtp_starttls_server.settings(password_env=PASSWORD_ENV, ca_file=None, verify_tls=False)
-    await send_once(settings)
+    await send_once(notifier(settings))
     assert len(smtp_starttls_server.wait_for_messages(1)) == 1
 
 
 async def test_server_down_is_a_retryable_failure(smtp_server: SmtpServer) -> None:
     smtp_server.stop()
     with pytest.raises(DeliveryError) as caught:
-        await send_once(smtp_server.settings())
+        await send_once(notifier(smtp_server.settings()))
     assert not caught.value.permanent and f"127.0.0.1:{smtp_server.port}" in str(caught.value)
 
 
@@ -159,5 +150,5 @@ async def test_smtp_reply_codes_decide_whether_to_retry(
 ) -> None:
     smtp_server.reply_next(reply)
     with pytest.raises(DeliveryError) as caught:
-        await send_once(smtp_server.settings())
+        await send_once(notifier(smtp_server.settings()))
     assert caught.value.permanent is permanent and reply.split()[0] in str(caught.value)

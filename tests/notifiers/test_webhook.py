@@ -12,7 +12,7 @@ from monitor.config import WebhookNotifierSettings
 from monitor.errors import DeliveryError
 from notifiers import build_notifier
 from notifiers.webhook import WebhookNotifier, verify
-from tests.notifiers.helpers import corpus_message
+from tests.notifiers.helpers import send_once
 from tests.support.webhook import WebhookReceiver
 
 SECRET_ENV = "POLICYWATCH_TEST_HOOK_SECRET"
@@ -25,21 +25,12 @@ def notifier(values: dict[str, Any]) -> WebhookNotifier:
     return built
 
 
-async def send_once(values: dict[str, Any]) -> None:
-    """Send the corpus alert with a fresh notifier, and close it as a delivery pass does."""
-    sender = notifier(values)
-    try:
-        await sender.send([corpus_message()])
-    finally:
-        await sender.close()
-
-
 async def test_json_post_is_signed_over_the_raw_body(
     webhook_receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, SECRET)
     before = int(time.time())
-    await send_once(webhook_receiver.settings(secret_env=SECRET_ENV, headers={"X-Team": "privacy"}))
+    await send_once(notifier(webhook_receiver.settings(secret_env=SECRET_ENV, headers={"X-Team": "privacy"})))
 
     [request] = webhook_receiver.wait_for(1)
     headers = request.headers
@@ -55,13 +46,13 @@ async def test_json_post_is_signed_over_the_raw_body(
 
 
 async def test_unsigned_without_a_secret(webhook_receiver: WebhookReceiver) -> None:
-    await send_once(webhook_receiver.settings())
+    await send_once(notifier(webhook_receiver.settings()))
     [request] = webhook_receiver.wait_for(1)
     assert "x-policywatch-signature" not in request.headers
 
 
 async def test_slack_format_posts_text_and_blocks(webhook_receiver: WebhookReceiver) -> None:
-    await send_once(webhook_receiver.settings(format="slack"))
+    await send_once(notifier(webhook_receiver.settings(format="slack")))
     [payload] = webhook_receiver.json()
     assert set(payload) == {"text", "blocks"}
     assert payload["text"].startswith("[policywatch] HIGH: qnet privacy policy now allows sale of data")
@@ -77,7 +68,7 @@ async def test_status_decides_whether_to_retry(
 ) -> None:
     webhook_receiver.answer(status)
     with pytest.raises(DeliveryError) as caught:
-        await send_once(webhook_receiver.settings())
+        await send_once(notifier(webhook_receiver.settings()))
     assert caught.value.permanent is permanent and f"HTTP {status}" in str(caught.value)
 
 
@@ -87,7 +78,7 @@ async def test_unreachable_receiver_is_retryable_and_the_url_path_is_not_logged(
     url = webhook_receiver.url.replace("/hooks/", "/services/T000/B000/token-xyz/")
     webhook_receiver.stop()
     with pytest.raises(DeliveryError) as caught:
-        await send_once(webhook_receiver.settings(url=url))
+        await send_once(notifier(webhook_receiver.settings(url=url)))
     assert not caught.value.permanent and "token-xyz" not in str(caught.value)
 
 
@@ -96,5 +87,5 @@ async def test_unset_secret_variable_fails_before_posting(
 ) -> None:
     monkeypatch.delenv(SECRET_ENV, raising=False)
     with pytest.raises(DeliveryError, match=SECRET_ENV):
-        await send_once(webhook_receiver.settings(secret_env=SECRET_ENV))
+        await send_once(notifier(webhook_receiver.settings(secret_env=SECRET_ENV)))
     assert webhook_receiver.requests == []
