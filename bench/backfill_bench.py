@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.backfill import backfill_policy  # noqa: E402
 from monitor.config import load_config  # noqa: E402
+from monitor.run.backfill import backfill_policy  # noqa: E402
 from storage import migrations  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from tests.conftest import render_config  # noqa: E402

@@ -142,8 +142,8 @@ async def _serve(count: int, etag: bool) -> None:
 
 async def _timed_pass(config: Path) -> dict[str, object]:
     from monitor.config import load_config
-    from monitor.fetch import Fetcher
-    from monitor.pipeline import PipelineContext, run_checks
+    from monitor.pipeline.chain import PipelineContext, run_checks
+    from monitor.sources.fetch import Fetcher
     from storage import migrations, queries
     from storage.engine import make_engine, session_scope
 
@@ -175,7 +175,7 @@ def current_rss_mb() -> float:
 
 def run_pass(config: Path) -> None:
     import_started = time.perf_counter()
-    import monitor.pipeline  # noqa: F401 - measured separately from the pass itself
+    import monitor.pipeline.chain  # noqa: F401 - measured separately from the pass itself
 
     imports = time.perf_counter() - import_started
     result = asyncio.run(_timed_pass(config))

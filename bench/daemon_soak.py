@@ -32,7 +32,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.conftest import render_config  # noqa: E402
-from tests.monitor.daemon_harness import BOT_CHALLENGE, DaemonProcess, Store  # noqa: E402
+from tests.run.daemon_harness import BOT_CHALLENGE, DaemonProcess, Store  # noqa: E402
 from tests.support.pages import policy_page  # noqa: E402
 from tests.support.polling import wait_until  # noqa: E402
 from tests.support.site import LoopbackSite  # noqa: E402

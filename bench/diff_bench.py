@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.clauses import clear_caches, segment  # noqa: E402
-from monitor.diff import diff_clauses  # noqa: E402
+from monitor.core.clauses import clear_caches, segment  # noqa: E402
+from monitor.core.diff import diff_clauses  # noqa: E402
 
 SHARED = Path("/work/shared/corpus")
 CORPUS = SHARED if SHARED.is_dir() else ROOT / "tests" / "fixtures" / "corpus"

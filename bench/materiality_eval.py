@@ -24,9 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from monitor.clauses import segment  # noqa: E402
-from monitor.diff import diff_clauses  # noqa: E402
-from monitor.materiality import CATEGORIES, Judgement, classify  # noqa: E402
+from monitor.core.clauses import segment  # noqa: E402
+from monitor.core.diff import diff_clauses  # noqa: E402
+from monitor.core.materiality import CATEGORIES, Judgement, classify  # noqa: E402
 
 FORMATTING_WORDS = (
     "format",

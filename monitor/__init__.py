@@ -2,11 +2,11 @@
 
 The public Python API is small; the pipeline steps are pure functions over text:
 
-* ``monitor.extract.extract(body, content_type=..., select=..., remove=...) -> str``
-* ``monitor.clauses.segment(text) -> tuple[Clause, ...]``
-* ``monitor.diff.diff_clauses(old, new) -> ClauseDiff``
-* ``monitor.materiality.classify(old_text, new_text, diff) -> Judgement``
-* ``monitor.analysis.analyse(old_text, new_text) -> Analysis`` (all three at once; ``.report()`` is the
+* ``monitor.core.extract.extract(body, content_type=..., select=..., remove=...) -> str``
+* ``monitor.core.clauses.segment(text) -> tuple[Clause, ...]``
+* ``monitor.core.diff.diff_clauses(old, new) -> ClauseDiff``
+* ``monitor.core.materiality.classify(old_text, new_text, diff) -> Judgement``
+* ``monitor.core.analysis.analyse(old_text, new_text) -> Analysis`` (all three at once; ``.report()`` is the
   ``compare --json`` document)
 
 Configuration is ``monitor.config.load_config(path) -> Settings``; every error is a

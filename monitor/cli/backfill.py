@@ -21,7 +21,6 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from monitor.backfill import BackfillSummary, backfill_policy
 from monitor.cli import app
 from monitor.cli.common import (
     EXIT_OTHER,
@@ -36,7 +35,8 @@ from monitor.cli.common import (
 )
 from monitor.config import PolicySettings, Settings
 from monitor.errors import ArchiveError
-from monitor.wayback import WaybackClient
+from monitor.run.backfill import BackfillSummary, backfill_policy
+from monitor.sources.wayback import WaybackClient
 from storage import queries
 from storage.engine import session_scope
 

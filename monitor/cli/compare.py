@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.analysis import analyse
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, console, handle_errors, open_engine, print_json, settings_from
+from monitor.core.analysis import analyse
+from monitor.core.extract import extract
+from monitor.core.render import render_html, render_text
 from monitor.errors import NotFound, PolicywatchError
-from monitor.extract import extract
-from monitor.render import render_html, render_text
 from storage import queries
 from storage.engine import session_scope
 

@@ -21,8 +21,8 @@ from monitor.cli.common import (
 )
 from monitor.config import PolicySettings, Settings
 from monitor.errors import NotFound
-from monitor.fetch import Fetcher
-from monitor.pipeline import CheckOutcome, PipelineContext, run_checks
+from monitor.pipeline.chain import CheckOutcome, PipelineContext, run_checks
+from monitor.sources.fetch import Fetcher
 from storage import migrations, queries
 from storage.engine import session_scope
 from storage.models import Policy

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, handle_errors, open_engine, settings_from
 from monitor.config import Settings
-from monitor.daemon import run_daemon
-from monitor.observe import configure_logging
+from monitor.run.daemon import run_daemon
+from monitor.run.observe import configure_logging
 from storage import migrations
 
 

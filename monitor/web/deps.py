@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from monitor.config import Settings
-from monitor.materiality import CATEGORIES
-from monitor.render import inline_html, side_by_side_html
+from monitor.core.materiality import CATEGORIES
+from monitor.core.render import inline_html, side_by_side_html
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
-from monitor.materiality import CATEGORIES
-from monitor.render import inline_html
-from monitor.report import all_reasons, material_changes
+from monitor.core.materiality import CATEGORIES
+from monitor.core.render import inline_html
+from monitor.core.report import all_reasons, material_changes
 from monitor.web.deps import DbSession, web_state
 from monitor.web.views import label
 from storage import browse, queries

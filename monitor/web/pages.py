@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from monitor.analysis import analyse
-from monitor.report import all_reasons
+from monitor.core.analysis import analyse
+from monitor.core.report import all_reasons
 from monitor.web import views
 from monitor.web.deps import DbSession, render
 from monitor.web.searching import pattern_for, run_search

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from monitor.clauses import segment
+from monitor.core.clauses import segment
 from monitor.web.textmatch import clauses_mentioning, first_clause_with, snippet, term_pattern
 from storage import browse, queries
 from storage.browse import ChangeRow

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from monitor.clauses import segment
-from monitor.materiality import CATEGORIES
+from monitor.core.clauses import segment
+from monitor.core.materiality import CATEGORIES
 from storage.browse import SEVERITY_RANK, ChangeRow, TimelineEntry
 from storage.models import Policy
 

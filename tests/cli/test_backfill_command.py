@@ -114,8 +114,8 @@ def test_the_progress_bar_counts_captures_listed_fetched_and_new_versions() -> N
     from rich.console import Console
     from rich.progress import Progress
 
-    from monitor.backfill import BackfillSummary
     from monitor.cli.backfill import _Bars, backfill_columns
+    from monitor.run.backfill import BackfillSummary
 
     screen = StringIO()
     console = Console(file=screen, force_terminal=True, width=120)

@@ -12,7 +12,7 @@ from monitor.cli import app
 from monitor.config import load_config
 from storage import migrations
 from storage.engine import make_engine
-from tests.monitor.daemon_harness import FAST_SCHEDULE, Store, running_daemon
+from tests.run.daemon_harness import FAST_SCHEDULE, Store, running_daemon
 from tests.support.pages import policy_page
 from tests.support.site import LoopbackSite
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from monitor.analysis import analyse
 from monitor.config import Settings, load_config
-from monitor.store import IngestResult, ingest_text
+from monitor.core.analysis import analyse
+from monitor.pipeline.ingest import IngestResult, ingest_text
 from notifiers.base import AlertMessage, Notifier
 from notifiers.messages import change_message
 from storage import migrations, queries

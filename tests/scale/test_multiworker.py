@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from storage.engine import make_engine
 from storage.models import Alert, CheckEvent, DeliveryAttempt, Policy, Version
 from tests.conftest import render_config
-from tests.monitor.daemon_harness import DaemonProcess
+from tests.run.daemon_harness import DaemonProcess
 from tests.support.pages import policy_page
 from tests.support.polling import wait_until
 from tests.support.postgres import PostgresServer

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from monitor.config import Settings, parse_config
-from monitor.store import ingest_text
+from monitor.pipeline.ingest import ingest_text
 from storage import migrations, queries, texts
 from storage.codec import sha256_hex
 from storage.engine import make_engine, session_scope

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from monitor.backfill import BackfillSummary, backfill_policy
 from monitor.config import Settings
+from monitor.run.backfill import BackfillSummary, backfill_policy
 from storage import queries
 from storage.engine import session_scope
 from storage.models import Version

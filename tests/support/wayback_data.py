@@ -6,7 +6,7 @@ from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 
-from monitor.wayback_cdx import parse_timestamp
+from monitor.sources.wayback_cdx import parse_timestamp
 from tests.support.pages import policy_page
 from tests.support.wayback import ARCHIVED_URL, WaybackEmulator
 

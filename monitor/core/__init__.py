@@ -1,0 +1,1 @@
+"""The pure core: text in, frozen dataclasses out. Imports nothing else of policywatch but errors."""

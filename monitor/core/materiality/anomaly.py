@@ -1,0 +1,158 @@
+"""Captures that are not policy versions: error pages, bot or login walls, near-empty or truncated texts,
+and texts that came back in another language.
+
+Signatures are weighed by position and length, so a real policy that *mentions* "page not found" or
+"captcha" is not flagged:
+
+* a short text (< 1,500 plain characters) is flagged on one signature anywhere in it;
+* a long text only when two or more signatures sit in its first ~400 characters (an error banner replacing
+  the top of the page, with the rest of the page still captured) and the old text's head had none;
+* ``too_short``: under 200 plain characters; under a quarter of the old text and under 3,000 characters;
+  or a truncated capture - the new text is the old one cut off (its lines are the old text's opening lines,
+  at least 8% of the old text is missing from the end, and that missing tail is not a duplicate of what
+  remains, which is how a page that carried two copies of a policy sheds one);
+* ``language_changed``: both texts identified confidently (py3langid, ≥ 0.95) as different languages.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import TYPE_CHECKING, Final
+
+from monitor.core.materiality.wording import plain
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+_SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
+    "bot_wall": re.compile(
+        r"just a moment|checking (?:if the site connection is secure|your browser)|"
+        r"verify (?:that )?you are (?:a )?human"
+        r"|are you a robot|(?:re)?captcha|enable javascript and cookies to continue|attention required"
+        r"|ddos protection|cloudflare ray id|ray id:|press (?:&|and) hold|unusual traffic|"
+        r"security check to access"
+        r"|performance (?:&|and) security by|access denied|request blocked|bot (?:detection|protection)",
+        re.I,
+    ),
+    "login_wall": re.compile(
+        r"(?:sign|log) ?in to (?:continue|view|access)|please (?:sign|log) ?in|you must be (?:logged|"
+        r"signed) in"
+        r"|forgot (?:your )?password|(?:sign|log) ?in with (?:google|apple|facebook|email)|"
+        r"session (?:has )?expired"
+        r"|create (?:an|your) account to continue|enter your password",
+        re.I,
+    ),
+    "error_page": re.compile(
+        r"page (?:not found|isn't available|is not available|cannot be found|could not be found|"
+        r"doesn't exist|does not exist)"
+        r"|\b404\b|\b50[023]\b|not found|an? (?:unexpected )?error (?:has )?occurred|something went wrong"
+        r"|try (?:again later|reloading)|refresh (?:this|the) page|internal server error|"
+        r"service (?:temporarily )?unavailable"
+        r"|bad gateway|gateway time-?out|oops|no longer available"
+        r"|go back (?:home|to (?:the )?(?:home ?page|previous page))|return (?:to the )?home",
+        re.I,
+    ),
+}
+_PRIORITY: Final = ("bot_wall", "login_wall", "error_page")
+SHORT_TEXT: Final = 1500
+HEAD: Final = 400
+MIN_TEXT: Final = 200
+
+
+def _signatures(text: str) -> dict[str, int]:
+    return {kind: len({m.group(0).lower() for m in rx.finditer(text)}) for kind, rx in _SIGNATURES.items()}
+
+
+def _flat(text: str) -> str:
+    return " ".join(plain(text).split())
+
+
+def _wall_or_error(old_plain: str | None, new_plain: str, *, short: bool) -> str | None:
+    if short:
+        hits = _signatures(new_plain)
+        for kind in _PRIORITY:
+            if hits[kind]:
+                return kind
+        return None
+    head = _signatures(new_plain[:HEAD])
+    old_head = _signatures(old_plain[:HEAD]) if old_plain else dict.fromkeys(_PRIORITY, 0)
+    for kind in _PRIORITY:
+        if head[kind] >= 2 and old_head[kind] == 0:
+            return kind
+    return None
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def is_truncated(old_text: str, new_text: str) -> bool:
+    """New text = the old text's opening lines, cut off, with a missing tail that is not a duplicate."""
+    if len(new_text) > 0.92 * len(old_text):
+        return False
+    new_lines, old_lines = _lines(new_text), _lines(old_text)
+    if len(new_lines) < 2 or len(old_lines) < 4:
+        return False
+    last, before_last = new_lines[-1], new_lines[-2]
+    cut = next(
+        (
+            j
+            for j in range(1, len(old_lines))
+            if old_lines[j].startswith(last) and old_lines[j - 1] == before_last
+        ),
+        None,
+    )
+    if cut is None:
+        return False
+    old_set = set(old_lines[: cut + 1])
+    if sum(line in old_set for line in new_lines) < 0.9 * len(new_lines):
+        return False
+    new_set = set(new_lines)
+    tail = [line for line in old_lines[cut + 1 :] if len(line) > 40]
+    if not tail:
+        return False
+    duplicated = sum(line in new_set for line in tail)
+    return duplicated < 0.5 * len(tail)
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    # Loaded on first use: the model takes ~0.5 s to read, and most checks never need it.
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def language(text: str) -> str | None:
+    """Confident language of a text sample (head and middle), or None."""
+    sample = _flat(text[:2000] + " " + text[len(text) // 2 : len(text) // 2 + 2000])
+    if sum(ch.isalpha() for ch in sample) < 200:
+        return None
+    lang, prob = _identifier().classify(sample)
+    return str(lang) if prob >= 0.95 else None
+
+
+def detect_anomaly(old_text: str | None, new_text: str, *, check_language: bool = True) -> str | None:
+    """error_page | bot_wall | login_wall | too_short | language_changed | None for a new capture."""
+    # Only the head is read for signatures (cheap on 100 kB texts).
+    new_head = _flat(new_text[: 4 * SHORT_TEXT])
+    new_len = len(new_text.strip())
+    old_head = _flat(old_text[: 4 * SHORT_TEXT]) if old_text else None
+    kind = _wall_or_error(old_head, new_head, short=new_len < SHORT_TEXT * 0.8)
+    if kind:
+        return kind
+    if new_len < MIN_TEXT * 0.8:
+        return "too_short"
+    if old_text is None:
+        return None
+    old_len = len(old_text.strip())
+    if new_len < 0.25 * old_len and new_len < 3000:
+        return "too_short"
+    if is_truncated(old_text, new_text):
+        return "too_short"
+    if check_language:
+        old_lang, new_lang = language(old_text), language(new_text)
+        if old_lang and new_lang and old_lang != new_lang:
+            return "language_changed"
+    return None

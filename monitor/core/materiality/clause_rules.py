@@ -1,0 +1,375 @@
+"""Judging one clause change: material or not, categories, direction, reasons.
+
+Added or removed clauses are material when they state a practice in a privacy category (a sentence with a
+verb or a table row naming a practice term), and are not date lines, banners or navigation, and their
+wording does not survive elsewhere in the other version (a duplicate or a split is not a change).
+
+Modified clauses are judged on the substantive word delta only (see ``wording``). Triggers, in order:
+negation flip on a practice verb, limiter removed/added ("only"), qualifier added ("by default",
+"except"), commitment weakened ("will" → "may"), changed durations, ages or response times, new or removed
+named terms (party, data type, purpose, country, right, safeguard, notice term). A substantive rewrite
+with no trigger is material only when the changed words themselves name a category's topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from monitor.core.materiality import headings, lexicon, practice, terms, topics
+from monitor.core.materiality.types import ChangeJudgement, Direction, Severity
+from monitor.core.materiality.wording import WordDelta, phrase, plain, squash, substantive_delta
+
+if TYPE_CHECKING:
+    from monitor.core.clauses import Clause
+    from monitor.core.diff import ClauseChange
+
+NOT_MATERIAL: Final = ChangeJudgement(False, "none", (), "neutral", ())
+
+_DATE_LINE: Final = re.compile(
+    r"^\W*(?:last\s+)?(?:updated|effective|modified|revised|version|date|as of|previous version"
+    r"|valid from)\b",
+    re.I,
+)
+_CHROME: Final = re.compile(
+    r"\b(?:accept all|reject all|allow all|accept (?:strictly )?necessary|manage (?:cookie )?preferences|"
+    r"cookie banner"
+    r"|back to top|skip to (?:main )?content|expand all|collapse all|print this page|table of contents|"
+    r"click here"
+    r"|view previous|previous versions?"
+    # An update banner names the document, not a practice ("we have updated our sharing…" is a change).
+    r"|we(?:'ve|’ve| have) (?:made (?:some )?(?:changes|updates) to|updated|changed|revised) (?:our|this|the)"
+    r" (?:privacy |cookie )?(?:policy|notice|statement|terms)"
+    r"|we(?:'d|’d| would) like to use cookies|(?:this|our) (?:web)?site uses cookies|by clicking)\b"
+    # A bare pointer to another document states no practice of its own.
+    r"|^\W*(?:for more (?:details|information)[^.]{0,40},\s*)?(?:please )?(?:read|see|visit|refer to|review)"
+    r" (?:our|the) [^.]{0,60}(?:policy|notice|page|article|section)\W*$",
+    re.I,
+)
+_VERB: Final = re.compile(
+    r"\b(?:we|you|they|it|this|these|our|your)\b(?:\W+\w+){0,6}?\W+(?:\w+(?:s|ed|e)|may|will|can|must|is|are|do|does)\b"
+    r"|\b(?:used|shared|collected|stored|retained|deleted|processed|sold|disclosed|transferred)\b",
+    re.I,
+)
+_HIGH_CATEGORIES: Final = frozenset({"sale", "sensitive_data"})
+
+
+class TextKeys:
+    """``squash()``-ed whole texts, computed on first use: most changes never need them."""
+
+    def __init__(self, old_text: str | None, new_text: str) -> None:
+        self._texts = {"old": old_text or "", "new": new_text}
+        self._keys: dict[str, str] = {}
+
+    def get(self, side: str) -> str:
+        if side not in self._keys:
+            self._keys[side] = squash(self._texts[side])
+        return self._keys[side]
+
+
+@dataclass(slots=True)
+class _Found:
+    categories: set[str] = field(default_factory=set)
+    reasons: list[str] = field(default_factory=list)
+    less: bool = False
+    more: bool = False
+    high: bool = False
+
+    def add(
+        self, reason: str, categories: set[str], *, less: bool = False, more: bool = False, high: bool = False
+    ) -> None:
+        self.reasons.append(reason)
+        self.categories |= categories
+        self.less |= less
+        self.more |= more
+        self.high |= high
+
+
+def _quote(text: str, limit: int = 90) -> str:
+    text = " ".join(plain(text).split())
+    return f'"{text[:limit]}{"…" if len(text) > limit else ""}"'
+
+
+def _states_practice(text: str) -> bool:
+    """A sentence with an actor and verb, or a table row / list item (cookie tables, data lists)."""
+    stripped = text.strip()
+    if _DATE_LINE.search(plain(stripped)) and len(stripped) < 160:
+        return False
+    if _CHROME.search(plain(stripped).strip()):
+        return False
+    words = re.findall(r"[A-Za-z]{2,}", plain(stripped))
+    if len(words) < 3:
+        return False
+    return bool(_VERB.search(stripped)) or stripped.count("|") >= 2 or len(words) >= 6
+
+
+def clause_categories(clause: Clause) -> set[str]:
+    found = topics.topic_categories(plain(clause.text))
+    return found or headings.heading_categories(clause.section)
+
+
+def _terms(text: str, *, rights_context: bool) -> dict[tuple[str, str], str]:
+    """(kind, label) → category for the named terms in a text."""
+    out: dict[tuple[str, str], str] = {}
+    for term in terms.TERMS:
+        if term.kind == "right" and not rights_context:
+            continue
+        if term.pattern.search(text):
+            out[(term.kind, term.label)] = term.category
+    if terms.TRANSFER_CONTEXT.search(text):
+        for m in terms.COUNTRY_RX.finditer(text):
+            out[("country", terms.COUNTRY_NAME.get(m.group(0).lower(), m.group(0)))] = (
+                "international_transfer"
+            )
+    # A more specific label makes the generic one redundant ("precise location" over "location").
+    for specific, generic in (
+        (("data type", "precise location"), ("data type", "location")),
+        (("party", "advertising partners"), ("party", "partners")),
+        (("party", "analytics partners"), ("party", "partners")),
+    ):
+        if specific in out:
+            out.pop(generic, None)
+    return out
+
+
+def _sentence_negated(text: str, needle: re.Pattern[str]) -> bool:
+    for sentence in re.split(r"(?<=[.;:!?])\s+", text):
+        if needle.search(sentence):
+            return bool(terms.NEGATION_CUE.search(sentence))
+    return False
+
+
+def _durations_change(old: str, new: str, found: _Found, cats: set[str]) -> None:
+    old_d, new_d = terms.durations(old), terms.durations(new)
+    old_set, new_set = {round(d, 3) for _, d in old_d}, {round(d, 3) for _, d in new_d}
+    open_old, open_new = terms.OPEN_ENDED.search(old), terms.OPEN_ENDED.search(new)
+    after_old, after_new = terms.AFTER_CLOSURE.search(old), terms.AFTER_CLOSURE.search(new)
+    if old_set == new_set and bool(open_old) == bool(open_new) and bool(after_old) == bool(after_new):
+        return
+    if terms.RESPONSE_CONTEXT.search(new) and not terms.RETENTION_CONTEXT.search(new):
+        kind, cat = "response time", "user_rights"
+    elif "advertising" in cats and ("cookie" in new.lower() or "cookie" in old.lower()):
+        kind, cat = "cookie lifetime", "advertising"
+    else:
+        kind, cat = "retention", "retention"
+    before = old_d[0][0] if old_d else (open_old.group(0) if open_old else "")
+    after = new_d[0][0] if new_d else (open_new.group(0) if open_new else "")
+    if not before and not after:
+        return
+    old_max = max(old_set, default=0.0)
+    new_max = max(new_set, default=0.0)
+    longer = (
+        (bool(open_new) and not open_old)
+        or (bool(after_new) and not after_old)
+        or (bool(old_set) and bool(new_set) and new_max > old_max)
+    )
+    shorter = (bool(open_old) and not open_new and bool(new_set)) or (
+        bool(old_set) and bool(new_set) and new_max < old_max
+    )
+    if old_set and not new_set and not open_new:
+        found.add(f'{kind} period removed: "{before}"', {cat}, less=True)
+    elif longer:
+        found.add(f'{kind} lengthened: "{before or "unspecified"}" → "{after}"', {cat}, less=True)
+    elif shorter:
+        found.add(f'{kind} shortened: "{before}" → "{after or "unspecified"}"', {cat}, more=True)
+    else:
+        found.add(f'{kind} changed: "{before or "unspecified"}" → "{after or "unspecified"}"', {cat})
+
+
+def _ages(ages: set[int]) -> str:
+    return "/".join(map(str, sorted(ages)))
+
+
+def _age_change(old: str, new: str, found: _Found) -> None:
+    old_a = {int(m.group(1)) for m in terms.AGE.finditer(old)}
+    new_a = {int(m.group(1)) for m in terms.AGE.finditer(new)}
+    if old_a and new_a and old_a != new_a:
+        lower = min(new_a) < min(old_a)
+        found.add(
+            f"age threshold changed: {_ages(old_a)} → {_ages(new_a)}",
+            {"children"},
+            less=lower,
+            more=not lower,
+        )
+
+
+def _modified(change: ClauseChange) -> ChangeJudgement:
+    assert change.old is not None and change.new is not None
+    delta = substantive_delta(change.old.text, change.new.text)
+    if delta.empty:
+        return NOT_MATERIAL
+    old, new = plain(change.old.text), plain(change.new.text)
+    cats = topics.topic_categories(old) | topics.topic_categories(new)
+    found = _Found()
+    _flip_rules(old, new, delta, cats, found)
+    _durations_change(old, new, found, cats)
+    _age_change(old, new, found)
+    _term_rules(old, new, cats, found)
+    if not found.reasons:
+        changed = " ".join(delta.removed + delta.added)
+        changed_cats = topics.topic_categories(changed) & cats
+        content = [t for t in delta.removed + delta.added if len(t) > 3]
+        if not changed_cats or len(content) < 4:
+            return NOT_MATERIAL
+        found.add(f'wording changed: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"', changed_cats)
+    if not found.categories:
+        found.categories = cats or headings.heading_categories(change.new.section)
+    return _judgement(found)
+
+
+def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Found) -> None:
+    neg_old, neg_new = terms.negated_verbs(old), terms.negated_verbs(new)
+    for stem, before in neg_old.items():
+        if stem not in neg_new:
+            after = terms.affirmed_phrase(new, stem) or phrase(delta.added, 6)
+            flip = practice.flip_cats(stem, new, cats)
+            found.add(f'negation removed: "{before}" → "{after}"', flip, less=True, high=True)
+    for stem, after in neg_new.items():
+        if stem not in neg_old:
+            before = terms.affirmed_phrase(old, stem) or phrase(delta.removed, 6)
+            found.add(
+                f'negation added: "{before}" → "{after}"',
+                practice.flip_cats(stem, new, cats),
+                more=True,
+                high=True,
+            )
+    focus = practice.focus(delta, cats)
+    removed, added = set(delta.removed), set(delta.added)
+    if neg_old and not found.reasons and delta.removed and not delta.added and set(neg_old) <= set(neg_new):
+        # Words dropped from a "we do not …" sentence narrow the promise (a plan or party left out).
+        stem = min(neg_old)
+        found.add(
+            f'protection narrowed: "{phrase(delta.removed, 8)}" dropped from "{neg_old[stem]}"',
+            practice.flip_cats(stem, old, cats),
+            less=True,
+        )
+    if (removed & terms.LIMITERS) - added:
+        found.add(f'restriction removed: "{phrase(delta.removed, 8)}"', focus, less=True)
+    elif (added & terms.LIMITERS) - removed:
+        found.add(f'restriction added: "{phrase(delta.added, 8)}"', focus, more=True)
+    qualifiers = (added & terms.QUALIFIERS) - removed
+    if qualifiers and not found.reasons:
+        found.add(f'qualifier added: "{phrase(delta.added, 8)}"', focus, less=True)
+    if (removed & terms.STRONG_MODALS) and (added & terms.WEAK_MODALS) and not (removed & terms.WEAK_MODALS):
+        found.add(
+            f'commitment weakened: "{phrase(delta.removed, 6)}" → "{phrase(delta.added, 6)}"',
+            focus,
+            less=True,
+        )
+    if "without" in added and "notice" in new and "without" not in removed:
+        found.add(
+            f'notice weakened: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"',
+            {"policy_change"} if "policy_change" in cats else focus,
+            less=True,
+        )
+
+
+def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
+    rights = "user_rights" in cats
+    old_t, new_t = _terms(old, rights_context=rights), _terms(new, rights_context=rights)
+    # Dict order, not set order: reasons must come out the same in every process.
+    for key in [key for key in new_t if key not in old_t]:
+        kind, label = key
+        cat = new_t[key]
+        pattern = re.compile(re.escape(label.split()[0]), re.I)
+        negated = _sentence_negated(new, pattern)
+        protective_kind = kind in ("right", "safeguard") or (kind == "notice")
+        more = negated != protective_kind and not (kind == "notice" and "without" in new)
+        high = (
+            cat in _HIGH_CATEGORIES or (kind == "purpose" and label == "AI model training") or kind == "party"
+        )
+        found.add(
+            f"new {kind}: {label}",
+            {cat} | ({"sharing"} if kind == "party" and cat != "sale" else set()),
+            less=not more,
+            more=more,
+            high=high and not more,
+        )
+    for key in [key for key in old_t if key not in new_t]:
+        kind, label = key
+        cat = old_t[key]
+        protective_kind = kind in ("right", "safeguard", "notice")
+        pattern = re.compile(re.escape(label.split()[0]), re.I)
+        negated = _sentence_negated(old, pattern)
+        less = protective_kind != negated
+        found.add(
+            f"{kind} removed: {label}",
+            {cat},
+            less=less,
+            more=not less,
+            high=less and (cat in _HIGH_CATEGORIES or label == "AI model training"),
+        )
+
+
+def _added_or_removed(clause: Clause, *, added: bool, keys: TextKeys) -> ChangeJudgement:
+    if not _states_practice(clause.text):
+        return NOT_MATERIAL
+    cats = clause_categories(clause)
+    if not cats:
+        return NOT_MATERIAL
+    words = squash(clause.text).split()
+    key = " ".join(words[1:-1] if len(words) > 4 else words)  # list markers and edge punctuation may differ
+    if len(key) > 8 and key in keys.get("old" if added else "new"):
+        return NOT_MATERIAL  # the same wording survives elsewhere (split, merge, duplicate copy)
+    text = plain(clause.text)
+    found = _Found()
+    reason = f"clause {'added' if added else 'removed'} ({', '.join(_ordered(cats))}): {_quote(clause.text)}"
+    if cats <= {"contact"}:
+        found.add(reason, cats)  # who to contact changed: no effect on protection either way
+    else:
+        # Adding a practice or removing a protection makes the policy less protective.
+        less = practice.protective(text) != added
+        found.add(reason, cats, less=less, more=not less)
+    named = _terms(text, rights_context="user_rights" in cats)
+    interesting = [(k, lbl) for (k, lbl), c in named.items() if c in cats and k != "notice"]
+    for kind, label in interesting[:4]:
+        found.reasons.append(
+            f"{'new' if added else 'removed'} {kind}: {label}" if added else f"{kind} removed: {label}"
+        )
+    found.high = (
+        bool(cats & _HIGH_CATEGORIES)
+        or any(lbl == "AI model training" or (k == "party" and less) for k, lbl in interesting)
+        or (added and "sharing" in cats and less)
+    )
+    return _judgement(found)
+
+
+def _ordered(cats: set[str]) -> list[str]:
+    return [c for c in lexicon.CATEGORIES if c in cats]
+
+
+def _judgement(found: _Found) -> ChangeJudgement:
+    direction: Direction = (
+        "mixed"
+        if found.less and found.more
+        else "less_protective"
+        if found.less
+        else "more_protective"
+        if found.more
+        else "neutral"
+    )
+    cats = set(found.categories)
+    severity: Severity
+    if found.high or cats & _HIGH_CATEGORIES:
+        severity = "high"
+    elif cats <= {"contact"} or direction == "neutral":
+        severity = "low"
+    else:
+        severity = "medium"
+    return ChangeJudgement(
+        True, severity, tuple(_ordered(cats)), direction, tuple(dict.fromkeys(found.reasons))
+    )
+
+
+def judge_change(change: ClauseChange, keys: TextKeys) -> ChangeJudgement:
+    """One ClauseChange → ChangeJudgement; ``keys`` gives the whole texts for duplicate checks."""
+    if change.kind == "moved":
+        return NOT_MATERIAL
+    if change.kind == "modified" and change.old is not None and change.new is not None:
+        return _modified(change)
+    if change.kind == "added" and change.new is not None:
+        return _added_or_removed(change.new, added=True, keys=keys)
+    if change.kind == "removed" and change.old is not None:
+        return _added_or_removed(change.old, added=False, keys=keys)
+    return NOT_MATERIAL

@@ -1,0 +1,35 @@
+"""The judgement data types (see docs/ARCHITECTURE.md); re-exported by ``monitor.core.materiality``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Severity = Literal["none", "low", "medium", "high"]
+Direction = Literal["less_protective", "more_protective", "mixed", "neutral"]
+
+SEVERITY_ORDER: Final[tuple[Severity, ...]] = ("none", "low", "medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeJudgement:
+    """Judgement of one ClauseChange (same order as ``ClauseDiff.changes``)."""
+
+    material: bool
+    severity: Severity
+    categories: tuple[str, ...]
+    direction: Direction
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """Judgement of a whole version change."""
+
+    material: bool
+    severity: Severity
+    categories: tuple[str, ...]
+    direction: Direction
+    anomaly: str | None  # error_page | bot_wall | login_wall | too_short | language_changed | None
+    summary: str
+    changes: tuple[ChangeJudgement, ...]

@@ -1,0 +1,1 @@
+"""The chain fetch → extract → anomaly → segment → diff → classify → store → notify."""

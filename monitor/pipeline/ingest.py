@@ -1,0 +1,280 @@
+"""The store step: put an observed text into a policy's history, with its change record and alerts.
+
+Live checks and archive backfill both come through :func:`ingest_text`. The expensive part (segment, diff,
+classify) runs *outside* the write transaction; the write transaction re-reads the time neighbours and
+redoes the analysis only if another writer moved them in between. So a SQLite write lock is held for
+milliseconds, and a crash at any point leaves either the whole version (with change and alerts) or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from monitor.config import PolicySettings, Settings
+from monitor.core.analysis import Analysis, analyse
+from monitor.errors import StorageError
+from notifiers.outbox import enqueue_change_alerts
+from storage import queries
+from storage.codec import sha256_hex
+from storage.engine import session_scope
+from storage.models import LIVE, Change, CheckEvent, Policy, Snapshot, Version
+from storage.search import index_version
+from storage.snapshots import encode_body
+from storage.texts import encode_new_version
+
+
+@dataclass(frozen=True)
+class RawCapture:
+    """The raw body behind a text, kept as a snapshot."""
+
+    url: str
+    body: bytes
+    status_code: int | None
+    content_type: str | None
+    headers: dict[str, str]
+    fetched_at: datetime
+    archive_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # first_version | new_version | reverted | unchanged
+    version_number: int
+    version_id: int
+    change_id: int | None
+    material: bool
+    severity: str
+    alerts: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    before_id: int | None
+    after_id: int | None
+    into_new: Analysis | None
+    out_of_new: Analysis | None
+
+
+def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _Plan:
+    with session_scope(engine) as session:
+        before, after = queries.time_neighbours(session, policy_id, observed_at)
+        before_text = queries.version_text(before) if before else None
+        after_text = queries.version_text(after) if after else None
+        before_id = before.id if before else None
+        after_id = after.id if after else None
+    sha = sha256_hex(text)
+    if (before and before.text_sha256 == sha) or (after and after.text_sha256 == sha):
+        # An equal neighbour is only extended (see _write): no change record, so nothing to analyse.
+        return _Plan(before_id, after_id, None, None)
+    into_new = (
+        analyse(before_text, text)
+        if before_text is not None and before and before.text_sha256 != sha
+        else None
+    )
+    out_of_new = (
+        analyse(text, after_text) if after_text is not None and after and after.text_sha256 != sha else None
+    )
+    return _Plan(before_id, after_id, into_new, out_of_new)
+
+
+def new_snapshot(
+    session: Session, policy_id: int, raw: RawCapture, *, source: str, archived_at: datetime | None
+) -> Snapshot:
+    codec, blob = encode_body(session, policy_id, raw.body)
+    return Snapshot(
+        policy_id=policy_id,
+        source=source,
+        fetched_at=raw.fetched_at,
+        archived_at=archived_at,
+        archive_digest=raw.archive_digest,
+        url=raw.url,
+        status_code=raw.status_code,
+        content_type=raw.content_type,
+        headers=raw.headers,
+        body_sha256=sha256_hex(raw.body),
+        body_size=len(raw.body),
+        body_codec=codec,
+        body=blob,
+    )
+
+
+def _change(
+    policy_id: int, old: Version, new: Version, analysis: Analysis, *, reverted: int | None
+) -> Change:
+    assert old.id is not None and new.id is not None
+    judgement = analysis.judgement
+    return Change(
+        policy_id=policy_id,
+        from_version_id=old.id,
+        to_version_id=new.id,
+        material=judgement.material and reverted is None,
+        severity=judgement.severity if reverted is None else "none",
+        direction=judgement.direction,
+        categories=list(judgement.categories),
+        anomaly=judgement.anomaly,
+        summary=(f"Reverted to version {reverted}. " if reverted else "") + judgement.summary,
+        reverted_to=reverted,
+        report=analysis.report(),
+    )
+
+
+def _extend(version: Version, observed_at: datetime, archived_at: datetime | None) -> None:
+    version.last_seen = max(version.last_seen, observed_at)
+    if observed_at < version.first_seen:
+        version.first_seen = observed_at
+    if observed_at < version.observed_at:
+        version.observed_at = observed_at
+        if archived_at is not None:
+            version.archived_at = archived_at
+
+
+def ingest_text(
+    engine: Engine,
+    settings: Settings,
+    policy_settings: PolicySettings,
+    text: str,
+    *,
+    observed_at: datetime,
+    source: str = LIVE,
+    archived_at: datetime | None = None,
+    raw: RawCapture | None = None,
+    alerts: bool = True,
+    digest_group: str | None = None,
+    event: dict[str, Any] | None = None,
+) -> IngestResult:
+    """Store ``text`` as seen at ``observed_at``: extend a version, or add one with its change records."""
+    sha = sha256_hex(text)
+    with session_scope(engine) as session:
+        policy_id = queries.get_policy(session, policy_settings.name).id
+    assert policy_id is not None
+    for _attempt in range(5):
+        plan = _plan(engine, policy_id, text, observed_at)
+        with session_scope(engine) as session:
+            policy = queries.get_policy(session, policy_settings.name, for_update=True)
+            before, after = queries.time_neighbours(session, policy_id, observed_at)
+            if (before.id if before else None, after.id if after else None) != (
+                plan.before_id,
+                plan.after_id,
+            ):
+                continue  # another writer changed the neighbourhood; plan again
+            return _write(
+                session,
+                settings,
+                policy_settings,
+                policy,
+                text,
+                sha,
+                before,
+                after,
+                plan,
+                observed_at=observed_at,
+                source=source,
+                archived_at=archived_at,
+                raw=raw,
+                alerts=alerts and source == LIVE,
+                digest_group=digest_group,
+                event=event,
+            )
+    raise StorageError(f"{policy_settings.name}: history kept changing under a concurrent writer")
+
+
+def _write(
+    session: Session,
+    settings: Settings,
+    policy_settings: PolicySettings,
+    policy: Policy,
+    text: str,
+    sha: str,
+    before: Version | None,
+    after: Version | None,
+    plan: _Plan,
+    *,
+    observed_at: datetime,
+    source: str,
+    archived_at: datetime | None,
+    raw: RawCapture | None,
+    alerts: bool,
+    digest_group: str | None,
+    event: dict[str, Any] | None,
+) -> IngestResult:
+    assert policy.id is not None
+    snapshot = new_snapshot(session, policy.id, raw, source=source, archived_at=archived_at) if raw else None
+    same = before if before is not None and before.text_sha256 == sha else None
+    if same is None and after is not None and after.text_sha256 == sha:
+        same = after
+    if same is not None:
+        _extend(same, observed_at, archived_at)
+        # A live page whose bytes changed but whose text did not (a rotating nonce, say) would store a
+        # body on every check; archive captures are kept so a re-run knows their digests.
+        if snapshot is not None and source != LIVE:
+            snapshot.version_id = same.id
+            session.add(snapshot)
+        session.add(same)
+        assert same.id is not None
+        return IngestResult("unchanged", same.number, same.id, None, False, "none", 0)
+
+    earlier = queries.earlier_version_with_text(session, policy.id, sha, before=observed_at)
+    reverted = earlier.number if earlier is not None else None
+    number = queries.next_version_number(session, policy.id)
+    codec, blob = encode_new_version(session, policy.id, number, text)
+    version = Version(
+        policy_id=policy.id,
+        number=number,
+        text_sha256=sha,
+        text_size=len(text.encode("utf-8")),
+        text_codec=codec,
+        text_blob=blob,
+        source=source,
+        observed_at=observed_at,
+        first_seen=observed_at,
+        last_seen=observed_at,
+        archived_at=archived_at,
+        reverted_to=reverted,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    index_version(session, version, text)
+    if snapshot is not None:
+        snapshot.version_id = version.id
+        session.add(snapshot)
+
+    change: Change | None = None
+    queued = 0
+    if before is not None and plan.into_new is not None:
+        change = _change(policy.id, before, version, plan.into_new, reverted=reverted)
+        session.add(change)
+    if after is not None and plan.out_of_new is not None:
+        if before is not None:
+            old_link = queries.change_into(session, after.id) if after.id is not None else None
+            if old_link is not None:
+                old_link.superseded = True
+                session.add(old_link)
+        later_reverted = after.reverted_to
+        session.add(_change(policy.id, version, after, plan.out_of_new, reverted=later_reverted))
+    session.flush()
+    if change is not None and alerts and change.material:
+        queued = len(
+            enqueue_change_alerts(
+                session, settings, policy_settings, policy, change, digest_group=digest_group
+            )
+        )
+    if event is not None:
+        session.add(CheckEvent(policy_id=policy.id, version_id=version.id, **event))
+    outcome = (
+        "first_version" if before is None and after is None else "reverted" if reverted else "new_version"
+    )
+    return IngestResult(
+        outcome,
+        version.number,
+        version.id,
+        change.id if change else None,
+        bool(change and change.material),
+        change.severity if change else "none",
+        queued,
+    )

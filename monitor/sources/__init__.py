@@ -1,0 +1,1 @@
+"""Where texts come from: live HTTP fetches and the Wayback Machine."""
