@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from notifiers.delivery import deliver_pending  # noqa: E402
+from monitor.run.delivery import deliver_pending  # noqa: E402
 from notifiers.render import render_email, slack_payload, webhook_document  # noqa: E402
 from storage.engine import session_scope  # noqa: E402
 from storage.models import Alert, utcnow  # noqa: E402

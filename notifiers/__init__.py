@@ -5,7 +5,7 @@
     notifier = build_notifier("security-team", settings.notifiers["security-team"])
     await notifier.send([message])
 
-The outbox (``notifiers.outbox``) queues alerts inside the store transaction; ``notifiers.delivery`` sends
+The outbox (``storage.outbox``) queues alerts inside the store transaction; ``monitor.run.delivery`` sends
 them with retries. A new transport is a class with ``send`` decorated with ``@register("<kind>")`` plus a
 config model in the ``NotifierSettings`` union.
 """

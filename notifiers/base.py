@@ -1,7 +1,7 @@
 """What every notifier shares: the alert facts it is given, the rendered e-mail, and the transport protocol.
 
 An :class:`AlertMessage` is built from an outbox row (and, for a change, its stored report) by
-``notifiers.delivery``; ``notifiers.render`` turns one or several of them into a subject, text, HTML or a
+``monitor.run.delivery``; ``notifiers.render`` turns one or several of them into a subject, text, HTML or a
 JSON document; a :class:`Notifier` only sends. Formatting never touches the network and sending never
 formats, so a rendering is testable without a server and a transport without a corpus.
 """

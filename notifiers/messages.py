@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from monitor.report import all_reasons, material_changes
+from monitor.core.report import all_reasons, material_changes
 from notifiers.base import AlertMessage
 from storage.models import Alert, Change, Policy
 

@@ -7,7 +7,7 @@ row — ``SELECT … FOR UPDATE`` on PostgreSQL, the ``BEGIN IMMEDIATE`` write l
 never get the same slot. Only the insert construct differs between the dialects.
 
 The functions here are synchronous and quick; async callers run them in a thread and then sleep until the
-returned moment (see :func:`monitor.wayback.RateGate`).
+returned moment (see :func:`monitor.sources.wayback.RateGate`).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from monitor.cli.common import (
     settings_from,
 )
 from monitor.config import Settings
-from notifiers.delivery import DEAD, PENDING, DeliverySummary, deliver_pending, requeue
+from monitor.run.delivery import DEAD, PENDING, DeliverySummary, deliver_pending, requeue
 from storage import queries
 from storage.engine import session_scope
 from storage.models import Alert, Policy

@@ -88,7 +88,7 @@ async def _check(
 
 async def deliver_after_check(settings: Settings, engine: Any) -> None:
     """A one-shot check delivers the alerts it queued before it exits."""
-    from notifiers.delivery import deliver_pending
+    from monitor.run.delivery import deliver_pending
 
     await deliver_pending(settings, engine, worker="cli")
 

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from monitor.config import PolicySettings
 from monitor.sources.fetch import FetchResult
-from notifiers.outbox import enqueue_health_alert
 from storage import queries
 from storage.engine import session_scope
 from storage.models import CheckEvent, utcnow
+from storage.outbox import enqueue_health_alert
 
 if TYPE_CHECKING:
     from monitor.pipeline.chain import PipelineContext

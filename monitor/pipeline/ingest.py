@@ -18,11 +18,11 @@ from sqlmodel import Session
 from monitor.config import PolicySettings, Settings
 from monitor.core.analysis import Analysis, analyse
 from monitor.errors import StorageError
-from notifiers.outbox import enqueue_change_alerts
 from storage import queries
 from storage.codec import sha256_hex
 from storage.engine import session_scope
 from storage.models import LIVE, Change, CheckEvent, Policy, Snapshot, Version
+from storage.outbox import enqueue_change_alerts
 from storage.search import index_version
 from storage.snapshots import encode_body
 from storage.texts import encode_new_version

@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 from monitor.config import PolicySettings, Settings
 from monitor.pipeline.ingest import RawCapture, new_snapshot
 from monitor.sources.wayback import Capture
-from notifiers.outbox import enqueue_backfill_digest
 from storage import queries
 from storage.engine import session_scope
 from storage.models import ARCHIVE, BackfillState, Change, Policy, Snapshot, Version, utcnow
+from storage.outbox import enqueue_backfill_digest
 
 
 class Counted(Protocol):

@@ -4,7 +4,7 @@ One APScheduler ``AsyncIOScheduler`` drives three jobs, each coalesced with ``ma
 run is never stacked on itself:
 
 * **tick** (every ``schedule.tick``): claim due policies and check them (``monitor.run.runner``);
-* **deliver** (every ``alerts.deliver_interval``): send queued alerts (``notifiers.delivery``);
+* **deliver** (every ``alerts.deliver_interval``): send queued alerts (``monitor.run.delivery``);
 * **backfill** (every ``BACKFILL_EVERY``): import the Wayback history of ``archive = true`` policies that
   have none yet, as a job of its own so it never holds up live checks.
 
@@ -31,10 +31,10 @@ from sqlalchemy.engine import Engine
 from monitor.config import Settings
 from monitor.errors import ConfigError, PolicywatchError
 from monitor.run.backfill import backfill_policy, policies_to_backfill
+from monitor.run.delivery import deliver_pending
 from monitor.run.observe import Metrics
 from monitor.run.runner import CheckRunner
 from monitor.sources.fetch import Fetcher
-from notifiers.delivery import deliver_pending
 from storage import leases, queries
 from storage.engine import session_scope
 from storage.models import utcnow

@@ -10,7 +10,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from notifiers.delivery import deliver_pending
+from monitor.run.delivery import deliver_pending
 from tests.notifiers.helpers import Outbox, make_outbox
 from tests.support.smtp import SmtpServer
 from tests.support.webhook import WebhookReceiver

@@ -14,11 +14,11 @@ import pytest
 from sqlmodel import select
 
 from monitor.config import AlertSettings
-from notifiers.delivery import CLAIM_LEASE, DeliveryRun, backoff, claim, deliver_pending, requeue
-from notifiers.outbox import enqueue_backfill_digest, enqueue_health_alert
+from monitor.run.delivery import CLAIM_LEASE, DeliveryRun, backoff, claim, deliver_pending, requeue
 from storage import queries
 from storage.engine import make_engine, session_scope
 from storage.models import Alert, Change, utcnow
+from storage.outbox import enqueue_backfill_digest, enqueue_health_alert
 from tests.notifiers.helpers import T0, Outbox, make_outbox
 from tests.support.smtp import SmtpServer
 from tests.support.webhook import WebhookReceiver

@@ -1,7 +1,7 @@
 """The alert outbox, write side: alerts are rows written in the same transaction as their cause.
 
 Each row's ``key`` is unique (``change:<change id>:<notifier id>`` and so on), which is what guarantees
-one delivery per change per notifier across restarts and processes. Delivery is ``notifiers.delivery``.
+one delivery per change per notifier across restarts and processes. Delivery is ``monitor.run.delivery``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Guarantees, and how they hold:
 
-* **Never lost.** An alert row is written in the transaction that stores its change (``notifiers.outbox``),
+* **Never lost.** An alert row is written in the transaction that stores its change (``storage.outbox``),
   and it leaves ``pending`` only as ``delivered`` or ``dead``; a dead alert stays listed by
   ``policywatch alerts --failed`` and counted by ``policywatch status`` until ``--retry`` re-queues it.
 * **One delivery per change per notifier.** The row's unique key (change id + notifier id) admits one row;
