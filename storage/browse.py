@@ -111,7 +111,7 @@ def policy_rows(session: Session) -> list[PolicyRow]:
 
 
 @cache
-def _change_query() -> sa.Select:  # a wide row, typed loosely on purpose
+def _change_query() -> sa.Select[*tuple[Any, ...]]:  # a wide row, typed loosely on purpose
     # Built once: aliased joins are slow to construct, and a shared statement also hits the compiled cache.
     old = aliased(Version)
     new = aliased(Version)

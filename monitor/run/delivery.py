@@ -88,7 +88,8 @@ class DeliveryRun:
 def backoff(attempts: int, settings: AlertSettings) -> timedelta:
     """The wait after the ``attempts``-th failure: retry_backoff, doubled each time, capped."""
     exponent = min(max(attempts - 1, 0), 32)
-    return min(settings.retry_backoff * (2**exponent), settings.max_backoff)
+    grown: timedelta = settings.retry_backoff * (2**exponent)
+    return min(grown, settings.max_backoff)
 
 
 # -- claiming -------------------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ class Fetcher:
             return error.retry_after
         # Exponential backoff with full-step jitter so that checks failing together do not retry together.
         initial = self._settings.retry_backoff.total_seconds()
-        backoff = initial * 2 ** (state.attempt_number - 1) + random.uniform(0, initial)
+        backoff: float = initial * 2 ** (state.attempt_number - 1) + random.uniform(0, initial)
         return min(backoff, max(initial, self._settings.max_retry_after.total_seconds()))
 
     async def _attempt(self, url: str, headers: dict[str, str], interval: float) -> FetchResult:
