@@ -9,7 +9,9 @@ one type. The subclasses say which layer failed and, with it, what the user can 
     │   └── NotFound            a policy, version or change that does not exist
     ├── FetchError              a site could not be fetched or gave an unusable answer (a failed check)
     │   ├── RobotsDisallowed    robots.txt forbids the URL for our User-Agent
-    │   └── ContentTooLarge     the body exceeds ``fetch.max_bytes``
+    │   ├── ContentTooLarge     the body exceeds ``fetch.max_bytes``
+    │   └── UnusableContent     the body is not a text: an image, an archive, a scanned or locked PDF,
+    │                           or a script-rendered page with no browser to render it
     ├── ArchiveError            the Wayback Machine answered badly (CDX or capture)
     │   └── ArchiveRateLimited  HTTP 429 from the archive: every archive request pauses
     └── DeliveryError           an alert could not be delivered (SMTP or webhook); it will be retried
@@ -62,6 +64,17 @@ class ContentTooLarge(FetchError):
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message, reason="too_large", status=status)
+
+
+class UnusableContent(FetchError):
+    """The answer holds no policy text we can read; ``reason`` says why.
+
+    ``not_text`` (an image, archive or other binary body), ``pdf_no_text`` (a scan), ``pdf_encrypted``,
+    ``pdf_unreadable`` or ``needs_browser`` (script-rendered, and no Chromium to render it).
+    """
+
+    def __init__(self, message: str, *, reason: str, status: int | None = None) -> None:
+        super().__init__(message, reason=reason, status=status)
 
 
 class ArchiveError(PolicywatchError):

@@ -18,6 +18,7 @@ from charset_normalizer import from_bytes
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.core.htmltext import clean_tree, drop_nodes, main_content, matches, outermost, render_blocks
+from monitor.core.sniff import sniff_body
 
 Strategy = Literal["landmarks", "trafilatura"]
 
@@ -168,10 +169,16 @@ def extract(
     matches first. Without ``select`` the main content is ``main``/``[role=main]``/``article`` when
     it holds most of the text, else the cleaned body. ``strategy="trafilatura"`` tries trafilatura's
     main-content extractor first and keeps it only if it retains most of the cleaned body's text.
-    Raises ValueError for an invalid CSS selector.
+    A PDF (by type or by its ``%PDF`` start) is read by :func:`monitor.core.pdf.pdf_to_text`. Raises
+    ValueError for an invalid CSS selector, and UnusableContent for a body that holds no text (binary,
+    a scanned or password-locked PDF).
     """
-    text = body if isinstance(body, str) else decode_body(body, content_type)
     mime = split_content_type(content_type)[0]
+    if isinstance(body, bytes) and sniff_body(body, mime) == "pdf":
+        from monitor.core.pdf import pdf_to_text  # pypdf is loaded only when a PDF arrives
+
+        return normalize_text(pdf_to_text(body))
+    text = body if isinstance(body, str) else decode_body(body, content_type)
     if not is_html(text, mime):
         return normalize_text(text)
     return normalize_text(html_to_text(text, url=url, select=select, remove=remove, strategy=strategy))

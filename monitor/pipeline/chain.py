@@ -179,7 +179,10 @@ async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOut
 
     # Few at a time: the work is CPU-bound (the GIL serialises it anyway) and each holds two texts' clauses.
     async with ctx.analysis_slots:
-        text = await _extract(result, policy)
+        try:
+            text = await _extract(result, policy)
+        except FetchError as error:  # a binary body, a scanned or locked PDF: a failed check, never a version
+            return await _failed(ctx, policy, error.reason, str(error), result.status, started)
         anomaly = await asyncio.to_thread(_anomaly_against_latest, ctx, policy.name, text)
         if anomaly is not None:
             message = f"page looks like {anomaly.replace('_', ' ')}"

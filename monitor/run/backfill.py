@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from monitor.config import PolicySettings, Settings
 from monitor.core.extract import extract
 from monitor.core.materiality import detect_anomaly
-from monitor.errors import ArchiveError, ArchiveRateLimited, ConfigError
+from monitor.errors import ArchiveError, ArchiveRateLimited, ConfigError, UnusableContent
 from monitor.pipeline.ingest import RawCapture, ingest_text
 from monitor.run import backfill_state as state
 from monitor.run.backfill_state import Run, Seen, policies_to_backfill, raw_capture
@@ -169,6 +169,8 @@ class _Backfill:
             )
         except ValueError as error:
             raise ConfigError(f"policies.{self.policy.name}: select/remove: {error}") from None
+        except UnusableContent as error:  # an image, a scanned PDF: not a version of the policy
+            return "", error.reason
         return text, detect_anomaly(previous, text)
 
     async def ingest(self, row: CdxRow, text: str, *, raw: RawCapture | None) -> None:

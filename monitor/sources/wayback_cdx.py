@@ -26,8 +26,8 @@ CDX_FIELDS = ("timestamp", "original", "mimetype", "statuscode", "digest", "leng
 REVISIT_MIMETYPE = "warc/revisit"
 TIMESTAMP = re.compile(r"^\d{14}$")
 DIGEST = re.compile(r"^[A-Za-z0-9+/=:_-]{8,128}$")
-#: Anything else (images, PDFs, archives) cannot be a policy text the extract step understands.
-TEXT_MIMETYPE = re.compile(r"^(text/|application/(xhtml\+xml|xml)|unk$)", re.I)
+#: Anything else (images, archives) cannot be a policy text the extract step understands; PDFs can.
+TEXT_MIMETYPE = re.compile(r"^(text/|application/(xhtml\+xml|xml|pdf|x-pdf)|unk$)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
