@@ -26,10 +26,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from monitor.run.delivery import deliver_pending  # noqa: E402
-from notifiers.render import render_email, slack_payload, webhook_document  # noqa: E402
+from notifiers.documents import slack_payload, webhook_document  # noqa: E402
+from notifiers.render import render_email  # noqa: E402
 from storage.engine import session_scope  # noqa: E402
 from storage.models import Alert, utcnow  # noqa: E402
-from tests.notifiers.helpers import corpus_message, make_outbox  # noqa: E402
+from tests.notifiers.helpers import corpus_message  # noqa: E402
+from tests.support.outbox import make_outbox  # noqa: E402
 from tests.support.smtp import SmtpServer  # noqa: E402
 from tests.support.webhook import WebhookReceiver  # noqa: E402
 

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.core.severity import Severity
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG = "config.toml"
@@ -55,7 +56,7 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-SeverityName = Literal["none", "low", "medium", "high"]
+SeverityName = Severity
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -103,6 +104,8 @@ class AlertSettings(Section):
     retry_backoff: Duration = timedelta(seconds=30)
     max_backoff: Duration = timedelta(hours=1)
     deliver_interval: Duration = timedelta(seconds=5)
+    #: How long a delivery claim holds; a killed worker's alerts are claimable again after it.
+    claim_lease: Duration = Field(default=timedelta(minutes=5), gt=timedelta(0))
 
 
 class WebSettings(Section):

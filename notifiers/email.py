@@ -7,10 +7,7 @@ and is never logged or put in an error message.
 
 from __future__ import annotations
 
-import hashlib
 import ssl
-from collections.abc import Sequence
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -18,38 +15,29 @@ import aiosmtplib
 
 from monitor.config import EmailNotifierSettings, NotifierSettings, secret_from_env
 from monitor.errors import ConfigError, DeliveryError
-from notifiers import register
-from notifiers.base import AlertMessage, RenderedAlert
-from notifiers.render import delivery_id, render_email
-from storage.models import utcnow
+from notifiers.base import Message
 
 #: SMTP replies that mean "fix the credentials", which an operator can do while the alert waits.
 AUTH_CODES = frozenset({530, 534, 535, 538})
 
 
-def message_id_for(messages: Sequence[AlertMessage], sender: str) -> str:
-    """A Message-ID derived from the alert keys: a resend after a crash carries the same id."""
-    domain = sender.rpartition("@")[2].strip(" >") or "policywatch.invalid"
-    digest = hashlib.sha256(delivery_id(messages).encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}.alert@{domain}>"
+def build_email(message: Message) -> EmailMessage:
+    """The MIME message: text/plain first, then text/html, as multipart/alternative.
 
-
-def build_email(
-    rendered: RenderedAlert, *, sender: str, to: Sequence[str], message_id: str, date: datetime
-) -> EmailMessage:
-    """The MIME message: text/plain first, then text/html, as multipart/alternative."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = rendered.subject
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
-    # RFC 3834: an automatic message; stops vacation auto-replies and mail loops.
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(rendered.text, subtype="plain", charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    return message
+    The email library refuses a header value with CR or LF (``ValueError``): such a message fails to
+    send like any other, and the delivery loop records it against this notifier alone.
+    """
+    email = EmailMessage()
+    email["From"] = message.sender
+    email["To"] = ", ".join(message.recipients)
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.sent_at)
+    email["Message-ID"] = message.message_id
+    for name, value in message.headers:
+        email[name] = value
+    email.set_content(message.text, subtype="plain", charset="utf-8")
+    email.add_alternative(message.html, subtype="html", charset="utf-8")
+    return email
 
 
 def is_permanent(error: aiosmtplib.SMTPException) -> bool:
@@ -72,8 +60,7 @@ def tls_context(settings: EmailNotifierSettings) -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=settings.ca_file)
 
 
-@register("email")
-class EmailNotifier:
+class EmailTransport:
     """Sends over one SMTP session per delivery pass, opened at the first message."""
 
     def __init__(self, notifier_id: str, settings: NotifierSettings) -> None:
@@ -81,7 +68,6 @@ class EmailNotifier:
             raise ConfigError(f"notifiers.{notifier_id}: not an e-mail notifier")
         self.notifier_id = notifier_id
         self.settings = settings
-        self.digest = settings.digest
         self._client: aiosmtplib.SMTP | None = None
 
     def _password(self) -> str | None:
@@ -133,12 +119,9 @@ class EmailNotifier:
             self._drop()
             await (await self._session(password)).send_message(email)
 
-    async def send(self, messages: Sequence[AlertMessage]) -> None:
+    async def send(self, message: Message) -> None:
         settings = self.settings
-        email = build_email(
-            render_email(messages), sender=settings.sender, to=settings.to,
-            message_id=message_id_for(messages, settings.sender), date=utcnow(),
-        )
+        email = build_email(message)
         password = self._password()
         where = f"SMTP {settings.host}:{settings.port}"
         try:

@@ -1,27 +1,29 @@
-"""Pure formatting of alerts: subject lines, plain text, inline-styled HTML, webhook JSON and Slack blocks.
+"""Pure formatting of alerts: the words (headlines, subject lines), and the e-mail's text and HTML parts.
 
-Everything reads :class:`~notifiers.base.AlertMessage` values (built from the stored change report, never a
-new diff) and returns strings or JSON-ready dicts; nothing here sends. Policy text is third-party input, so
-the HTML templates autoescape and the highlight helpers escape every chunk they wrap.
+Everything reads :class:`~notifiers.base.AlertFacts` values (built from the stored change report, never a
+new diff) and returns strings; nothing here sends. Webhook and Slack documents are in
+``notifiers.documents``. Policy text is third-party input, so the HTML template autoescapes and the
+highlight helpers escape every chunk they wrap.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from notifiers.base import AlertMessage, RenderedAlert
+from monitor.core.severity import highest_severity as _highest
+from monitor.core.templating import template_environment
+from notifiers.base import AlertFacts, RenderedAlert
 
 SUBJECT_PREFIX: Final = "[policywatch]"
 SUBJECT_LIMIT: Final = 160
 #: An e-mail shows this many material clauses; the change page has the rest.
 MAX_CLAUSES: Final = 20
-SEVERITY_RANK: Final = {"none": 0, "low": 1, "medium": 2, "high": 3}
 SEVERITY_COLOUR: Final = {"high": "#b00020", "medium": "#b35c00", "low": "#00607a", "none": "#555555"}
 
 CATEGORY_LABELS: Final = {
@@ -75,7 +77,7 @@ def _join(labels: Sequence[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def headline(message: AlertMessage) -> str:
+def headline(message: AlertFacts) -> str:
     """One line that says what happened: ``qnet privacy policy now allows sale of data``."""
     subject = f"{message.policy} privacy policy"
     if message.kind == "broken":
@@ -96,30 +98,31 @@ def headline(message: AlertMessage) -> str:
     return f"{subject} changed {_join(labels[:3])}"
 
 
-def _clip(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (whitespace runs become one space), cut to ``limit`` with an ellipsis."""
     text = " ".join(text.split())  # a header must never carry a line break
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def highest_severity(messages: Sequence[AlertMessage]) -> str:
-    return max((m.severity for m in messages), key=lambda s: SEVERITY_RANK.get(s, 0), default="none")
+def highest_severity(messages: Sequence[AlertFacts]) -> str:
+    return _highest(m.severity for m in messages)
 
 
-def subject_line(messages: Sequence[AlertMessage]) -> str:
+def subject_line(messages: Sequence[AlertFacts]) -> str:
     """``[policywatch] HIGH: qnet privacy policy now allows sale of data``; a digest counts its alerts."""
     if len(messages) == 1:
         message = messages[0]
         label = {"broken": "TRACKING BROKEN", "recovered": "RECOVERED"}.get(message.kind)
         if label is not None:
-            return _clip(f"{SUBJECT_PREFIX} {label}: {message.policy}", SUBJECT_LIMIT)
-        return _clip(f"{SUBJECT_PREFIX} {message.severity.upper()}: {headline(message)}", SUBJECT_LIMIT)
+            return one_line(f"{SUBJECT_PREFIX} {label}: {message.policy}", SUBJECT_LIMIT)
+        return one_line(f"{SUBJECT_PREFIX} {message.severity.upper()}: {headline(message)}", SUBJECT_LIMIT)
     policies = list(dict.fromkeys(m.policy for m in messages))
     named = ", ".join(policies[:3]) + (f" and {len(policies) - 3} more" if len(policies) > 3 else "")
     top = highest_severity(messages).upper()
-    return _clip(f"{SUBJECT_PREFIX} {len(messages)} alerts, highest {top}: {named}", SUBJECT_LIMIT)
+    return one_line(f"{SUBJECT_PREFIX} {len(messages)} alerts, highest {top}: {named}", SUBJECT_LIMIT)
 
 
-def delivery_id(messages: Sequence[AlertMessage]) -> str:
+def delivery_id(messages: Sequence[AlertFacts]) -> str:
     """A stable id for one outgoing message: the alert key, or a hash of a digest's keys.
 
     A retry of the same alerts carries the same id, so a receiver can drop the rare duplicate.
@@ -185,29 +188,24 @@ def when(value: datetime | str | None) -> str:
 
 
 def _environment(*, html: bool) -> Environment:
-    env = Environment(
-        loader=PackageLoader("notifiers", "templates"),
-        autoescape=html,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    filters: dict[str, Callable[..., Any]] = {
+        "label": category_label, "marked": marked_text, "highlighted": highlighted_html, "whole": whole_html,
+        "when": when, "direction": lambda d: DIRECTION_LABELS.get(d, d),
+    }  # fmt: skip
+    globals_ = {
+        "headline": headline, "severity_colour": SEVERITY_COLOUR, "max_clauses": MAX_CLAUSES,
+        "top_categories": top_categories,
+    }  # fmt: skip
+    return template_environment(
+        "notifiers", html=html, keep_trailing_newline=True, filters=filters, globals=globals_
     )
-    env.filters.update(
-        label=category_label, marked=marked_text, highlighted=highlighted_html, whole=whole_html, when=when,
-        direction=lambda d: DIRECTION_LABELS.get(d, d),
-    )
-    env.globals.update(
-        headline=headline, severity_colour=SEVERITY_COLOUR, max_clauses=MAX_CLAUSES,
-        top_categories=top_categories,
-    )
-    return env
 
 
 _TEXT = _environment(html=False)
 _HTML = _environment(html=True)
 
 
-def render_email(messages: Sequence[AlertMessage]) -> RenderedAlert:
+def render_email(messages: Sequence[AlertFacts]) -> RenderedAlert:
     """The subject, the plain-text part and the HTML part (inline styles only) of one e-mail."""
     if not messages:
         raise ValueError("an e-mail needs at least one alert")
@@ -218,145 +216,3 @@ def render_email(messages: Sequence[AlertMessage]) -> RenderedAlert:
         html=_HTML.get_template("alert.html.j2").render(context),
         keys=tuple(m.key for m in messages),
     )
-
-
-# -- webhook JSON ---------------------------------------------------------------------------------------
-
-
-def _clause_document(entry: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": entry.get("kind"),
-        "section": entry.get("section"),
-        "old": entry.get("old"),
-        "new": entry.get("new"),
-        "severity": entry.get("severity"),
-        "categories": list(entry.get("categories") or []),
-        "direction": entry.get("direction"),
-        "reasons": list(entry.get("reasons") or []),
-        "inline": [list(op) for op in entry.get("inline") or []],
-    }
-
-
-def alert_document(message: AlertMessage) -> dict[str, Any]:
-    """The judgement of one alert as JSON: what the ``json`` webhook format posts."""
-    document: dict[str, Any] = {
-        "id": message.key,
-        "event": message.kind,
-        "policy": message.policy,
-        "policy_url": message.policy_url,
-        "headline": headline(message),
-        "severity": message.severity,
-        "link": message.link,
-        "created_at": message.created_at.isoformat(),
-    }
-    if message.kind == "change":
-        document.update(
-            change_id=message.change_id,
-            versions={"from": message.from_version, "to": message.to_version},
-            observed_at=message.observed_at.isoformat() if message.observed_at else None,
-            categories=list(message.categories),
-            direction=message.direction,
-            summary=message.summary,
-            reasons=list(message.reasons),
-            changes=[_clause_document(entry) for entry in message.changes],
-        )
-    else:
-        document.update(
-            summary=message.detail, failing_since=message.failing_since, failures=message.failures
-        )
-    return document
-
-
-def webhook_document(messages: Sequence[AlertMessage], *, sent_at: datetime) -> dict[str, Any]:
-    """One alert's document, or a digest ``{"event": "digest", "alerts": [...]}`` for several."""
-    if len(messages) == 1:
-        return {**alert_document(messages[0]), "sent_at": sent_at.isoformat()}
-    return {
-        "id": delivery_id(messages),
-        "event": "digest",
-        "sent_at": sent_at.isoformat(),
-        "severity": highest_severity(messages),
-        "headline": subject_line(messages).removeprefix(SUBJECT_PREFIX + " "),
-        "alerts": [alert_document(message) for message in messages],
-    }
-
-
-# -- Slack ------------------------------------------------------------------------------------------------
-
-SLACK_TEXT_LIMIT: Final = 2900  # a section block holds 3000 characters
-SLACK_MAX_BLOCKS: Final = 50
-
-
-def slack_escape(text: str) -> str:
-    """Slack mrkdwn treats ``&``, ``<`` and ``>`` as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def slack_marked(inline: Sequence[Sequence[Any]]) -> str:
-    """Word diff ops as mrkdwn: ``~removed~`` and ``*added*``."""
-    out: list[str] = []
-    previous_marked = False
-    for op, chunk in inline:
-        text = slack_escape(str(chunk))
-        stripped = text.strip()
-        if int(op) == 0 or not stripped:
-            out.append(text)
-            previous_marked = False
-            continue
-        # mrkdwn markers must touch the words and be apart from each other, or Slack shows them raw.
-        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
-        if previous_marked and not lead:
-            lead = " "
-        mark = "~" if int(op) == -1 else "*"
-        out.append(f"{lead}{mark}{stripped}{mark}{trail}")
-        previous_marked = not trail
-    return "".join(out)
-
-
-def _slack_clause(entry: dict[str, Any]) -> str:
-    head = f"*{str(entry.get('kind', '')).upper()}*"
-    if entry.get("section"):
-        head += f" · _{slack_escape(str(entry['section']))}_"
-    if entry.get("kind") == "modified" and entry.get("inline"):
-        body = slack_marked(entry["inline"])
-    elif entry.get("kind") == "removed":
-        body = "~" + slack_escape(str(entry.get("old") or "")) + "~"
-    else:
-        body = slack_escape(str(entry.get("new") or ""))
-    reasons = "".join(f"\n• {slack_escape(r)}" for r in entry.get("reasons") or [])
-    return _clip_block(f"{head}\n{body}{reasons}")
-
-
-def _clip_block(text: str) -> str:
-    return text if len(text) <= SLACK_TEXT_LIMIT else text[: SLACK_TEXT_LIMIT - 1] + "…"
-
-
-def _slack_alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
-    title = f"{message.severity.upper()}: {headline(message)}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(title, 150)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _clip_block(
-            slack_escape(message.summary or message.detail))}},
-    ]
-    for entry in message.changes[:MAX_CLAUSES]:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _slack_clause(entry)}})
-    link_label = "View the change" if message.kind == "change" else "View the policy"
-    versions = ""
-    if message.from_version is not None:
-        versions = f"versions {message.from_version} → {message.to_version} · "
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
-        f"{versions}<{message.link}|{link_label}> · <{message.policy_url}|policy page>")}]})
-    return blocks
-
-
-def slack_payload(messages: Sequence[AlertMessage]) -> dict[str, Any]:
-    """A Slack-compatible ``{"text", "blocks"}`` payload; ``text`` is the notification fallback."""
-    blocks: list[dict[str, Any]] = []
-    for index, message in enumerate(messages):
-        if index:
-            blocks.append({"type": "divider"})
-        blocks.extend(_slack_alert_blocks(message))
-    if len(blocks) > SLACK_MAX_BLOCKS:
-        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": "(more in the history browser)"}]}
-        blocks = [*blocks[: SLACK_MAX_BLOCKS - 1], note]
-    return {"text": subject_line(messages), "blocks": blocks}

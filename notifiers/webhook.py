@@ -11,23 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from monitor.config import NotifierSettings, WebhookNotifierSettings, secret_from_env
 from monitor.errors import ConfigError, DeliveryError
-from notifiers import register
-from notifiers.base import AlertMessage
-from notifiers.render import delivery_id, slack_payload, webhook_document
-from storage.models import utcnow
+from notifiers.base import Message
 
 USER_AGENT = "policywatch/0.1 (alerts)"
 SIGNATURE_HEADER = "X-Policywatch-Signature"
 TIMESTAMP_HEADER = "X-Policywatch-Timestamp"
-DELIVERY_HEADER = "X-Policywatch-Delivery"
-EVENT_HEADER = "X-Policywatch-Event"
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 
@@ -40,7 +35,7 @@ def verify(secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
 
 
-def encode_body(payload: dict[str, Any]) -> bytes:
+def encode_body(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -64,14 +59,14 @@ def status_error(status: int, url: str, body: str) -> DeliveryError | None:
     return DeliveryError(detail, permanent=permanent)
 
 
-@register("webhook")
-class WebhookNotifier:
+class WebhookTransport:
+    """POSTs each message's JSON payload to ``url``, over one connection pool per delivery pass."""
+
     def __init__(self, notifier_id: str, settings: NotifierSettings) -> None:
         if not isinstance(settings, WebhookNotifierSettings):
             raise ConfigError(f"notifiers.{notifier_id}: not a webhook notifier")
         self.notifier_id = notifier_id
         self.settings = settings
-        self.digest = settings.digest
         # One client per pass: making one builds a TLS context, which costs more than a local POST.
         self._client: httpx.AsyncClient | None = None
 
@@ -81,21 +76,18 @@ class WebhookNotifier:
         except ConfigError as error:
             raise DeliveryError(str(error)) from None
 
-    def request(self, messages: Sequence[AlertMessage]) -> tuple[bytes, dict[str, str]]:
+    def request(self, message: Message) -> tuple[bytes, dict[str, str]]:
         """The body and headers to POST (no I/O but the secret's environment variable)."""
-        now = utcnow()
-        if self.settings.format == "slack":
-            payload = slack_payload(messages)
-        else:
-            payload = webhook_document(messages, sent_at=now)
-        body = encode_body(payload)
+        if message.payload is None:
+            detail = f"notifiers.{self.notifier_id}: message {message.delivery_id} has no JSON payload"
+            raise DeliveryError(detail, permanent=True)
+        body = encode_body(message.payload)
         headers = {
             **self.settings.headers,
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
-            TIMESTAMP_HEADER: str(int(now.timestamp())),
-            DELIVERY_HEADER: delivery_id(messages),
-            EVENT_HEADER: messages[0].kind if len(messages) == 1 else "digest",
+            TIMESTAMP_HEADER: str(int(message.sent_at.timestamp())),
+            **dict(message.headers),
         }
         secret = self._secret()
         if secret is not None:
@@ -113,8 +105,8 @@ class WebhookNotifier:
         if client is not None:
             await client.aclose()
 
-    async def send(self, messages: Sequence[AlertMessage]) -> None:
-        body, headers = self.request(messages)
+    async def send(self, message: Message) -> None:
+        body, headers = self.request(message)
         url = self.settings.url
         try:
             response = await self._http().post(url, content=body, headers=headers)

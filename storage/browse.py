@@ -16,10 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from monitor.core.severity import SEVERITY_RANK as SEVERITY_RANK  # the web UI filters by it too
 from monitor.errors import NotFound
 from storage.models import Alert, Change, Policy, Version
-
-SEVERITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
 
 
 @dataclass(frozen=True, slots=True)

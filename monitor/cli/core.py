@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,6 +26,9 @@ from monitor.sources.fetch import Fetcher
 from storage import migrations, queries
 from storage.engine import session_scope
 from storage.models import Policy
+
+if TYPE_CHECKING:
+    from monitor.run.delivery import DeliverySummary
 
 
 def _iso(value: Any) -> str | None:
@@ -65,7 +68,7 @@ def _select(settings: Settings, names: list[str] | None) -> list[PolicySettings]
 
 async def _check(
     settings: Settings, policies: list[PolicySettings], show_progress: bool
-) -> list[CheckOutcome]:
+) -> tuple[list[CheckOutcome], DeliverySummary]:
     engine = open_engine(settings)
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
@@ -82,15 +85,15 @@ async def _check(
         ) as progress:
             task = progress.add_task("check", total=len(policies))
             outcomes = await run_checks(ctx, policies, on_done=lambda _o: progress.advance(task))
-        await deliver_after_check(settings, engine)
-    return outcomes
+        deliveries = await deliver_after_check(settings, engine)
+    return outcomes, deliveries
 
 
-async def deliver_after_check(settings: Settings, engine: Any) -> None:
-    """A one-shot check delivers the alerts it queued before it exits."""
+async def deliver_after_check(settings: Settings, engine: Any) -> DeliverySummary:
+    """A one-shot check delivers the alerts it queued before it exits; returns the DeliverySummary."""
     from monitor.run.delivery import deliver_pending
 
-    await deliver_pending(settings, engine, worker="cli")
+    return await deliver_pending(settings, engine, worker="cli")
 
 
 def _outcome_row(outcome: CheckOutcome) -> dict[str, Any]:
@@ -118,7 +121,9 @@ def check(
     """Fetch policies now and store new versions. Exits 0 even when some sites fail (they are reported)."""
     settings = settings_from(config)
     policies = _select(settings, names)
-    outcomes = asyncio.run(_check(settings, policies, show_progress=not as_json and console.is_terminal))
+    outcomes, deliveries = asyncio.run(
+        _check(settings, policies, show_progress=not as_json and console.is_terminal)
+    )
     if as_json:
         print_json([_outcome_row(outcome) for outcome in outcomes])
         return
@@ -144,6 +149,10 @@ def check(
     console.print(table)
     failed = sum(outcome.failed for outcome in outcomes)
     console.print(f"{len(outcomes)} checked, {failed} failed")
+    if settings.notifiers:
+        console.print(deliveries.line(), highlight=False)
+        for error in deliveries.errors:
+            console.print(f"  {error}", style="red", markup=False, highlight=False)
 
 
 def _history_rows(settings: Settings, name: str) -> list[dict[str, Any]]:

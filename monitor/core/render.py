@@ -7,22 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from monitor.core.templating import template_environment
+
 SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan", "none": "dim"}
 KIND_STYLE = {"added": "green", "removed": "red", "modified": "yellow", "moved": "blue"}
 
-_templates = Environment(
-    loader=PackageLoader("monitor.core", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_templates = template_environment("monitor.core", html=True)
 
 
 def inline_text(inline: list[list[Any]]) -> Text:

@@ -15,39 +15,55 @@ Guarantees, and how they hold:
   each send is recorded in its own transaction right after it returns. Resends carry the same
   Message-ID / ``X-Policywatch-Delivery`` id, so receivers can drop them.
 
+* **One bad notifier never blocks another.** Each notifier is served by its own task, and each message
+  is one attempt: whatever goes wrong while composing or sending it (a :class:`DeliveryError`, or any
+  other exception, such as the email library refusing a header with a line break) is recorded as a failed
+  attempt of that message's alerts, with its reason, and their claim is released. The other messages and
+  the other notifiers go on in the same pass. Every failed attempt is also logged as one JSON line
+  (``policywatch.delivery``, event ``delivery failed``).
+
 Failures back off exponentially from ``alerts.retry_backoff`` up to ``alerts.max_backoff``; after
 ``alerts.max_attempts`` tries (or at once, for a permanent error such as a webhook answering 404) the
-alert is ``dead``. Within one pass, a notifier that fails transiently is not tried again: its other
-alerts stay due for the next pass rather than each waiting out the same outage.
+alert is ``dead``. Within one pass, a notifier that fails transiently (a :class:`DeliveryError` that is
+not permanent: its server is down) is not tried again: its other alerts stay due for the next pass rather
+than each waiting out the same outage. Claims last ``alerts.claim_lease``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session
 
-from monitor.config import AlertSettings, Settings
+from monitor.config import NotifierSettings, Settings
 from monitor.errors import DeliveryError
-from notifiers import build_notifier
-from notifiers.base import AlertMessage, Notifier
-from notifiers.messages import change_message, health_message
+from monitor.run.alert_facts import FactsReader
+from notifiers import NotifierKind, Transport, notifier_kind
+from notifiers.base import AlertFacts
 from storage.engine import session_scope
-from storage.models import Alert, Change, DeliveryAttempt, Policy, Version, utcnow
+from storage.models import Alert, utcnow
+from storage.outbox import CLAIM_BATCH as CLAIM_BATCH
+from storage.outbox import DEAD as DEAD
+from storage.outbox import DELIVERED as DELIVERED
+from storage.outbox import PENDING as PENDING
+from storage.outbox import DeliveryRun as DeliveryRun
+from storage.outbox import FailedAttempt, lease_due, record_failure, record_success, release
+from storage.outbox import backoff as backoff
+from storage.outbox import requeue as requeue
 
-CLAIM_BATCH = 100
-#: How long a claim is held; far longer than a send, and a crashed worker's rows come back after it.
-CLAIM_LEASE = timedelta(minutes=5)
-PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+log = logging.getLogger("policywatch.delivery")
+# A one-shot command (``check``) configures no log sink: its summary line says what failed, and Python's
+# last-resort handler must not print the JSON-less records to stderr. The daemon's root handler still
+# receives them (records propagate past a NullHandler).
+log.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -62,182 +78,78 @@ class DeliverySummary:
 
     def __add__(self, other: DeliverySummary) -> DeliverySummary:
         return DeliverySummary(
-            self.messages + other.messages, self.delivered + other.delivered,
-            self.retrying + other.retrying, self.dead + other.dead, self.errors + other.errors,
+            self.messages + other.messages,
+            self.delivered + other.delivered,
+            self.retrying + other.retrying,
+            self.dead + other.dead,
+            self.errors + other.errors,
         )
+
+    def line(self) -> str:
+        """``deliveries: 2 sent, 1 retrying, 0 dead``: what ``check`` prints."""
+        return f"deliveries: {self.delivered} sent, {self.retrying} retrying, {self.dead} dead"
 
 
 @dataclass(frozen=True)
 class _Claimed:
+    """A leased alert, with its facts, or why they could not be read (then it fails without a send)."""
+
     alert: Alert
-    message: AlertMessage
+    facts: AlertFacts | None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
-class DeliveryRun:
-    """One pass's identity and clock: a unique lease owner per call, even for workers sharing a name."""
+class _Notifier:
+    """One notifier for one pass: its settings, its plugin and its open transport."""
 
-    worker: str
-    owner: str
-    fixed_now: datetime | None
-
-    def now(self) -> datetime:
-        return self.fixed_now or utcnow()
-
-
-def backoff(attempts: int, settings: AlertSettings) -> timedelta:
-    """The wait after the ``attempts``-th failure: retry_backoff, doubled each time, capped."""
-    exponent = min(max(attempts - 1, 0), 32)
-    grown: timedelta = settings.retry_backoff * (2**exponent)
-    return min(grown, settings.max_backoff)
+    notifier_id: str
+    settings: NotifierSettings
+    kind: NotifierKind
+    transport: Transport
 
 
 # -- claiming -------------------------------------------------------------------------------------------
 
 
-def _due(now: datetime, notifier_id: str, seen: Iterable[int]) -> SelectOfScalar[Alert]:
-    query = (
-        select(Alert)
-        .where(
-            Alert.status == PENDING,
-            col(Alert.next_attempt_at) <= now,
-            sa.or_(col(Alert.lease_expires_at).is_(None), col(Alert.lease_expires_at) <= now),
-            Alert.notifier_id == notifier_id,
-        )
-        .order_by(col(Alert.id))
-        .limit(CLAIM_BATCH)
-    )
-    skip = list(seen)
-    if skip:
-        query = query.where(col(Alert.id).not_in(skip))
-    # PostgreSQL: concurrent workers skip each other's rows. SQLite renders no FOR UPDATE; its
-    # BEGIN IMMEDIATE already serialises the whole claim transaction.
-    return query.with_for_update(skip_locked=True)
-
-
-def _messages(session: Session, alerts: Sequence[Alert], base_url: str) -> list[AlertMessage]:
-    policy_ids = list({a.policy_id for a in alerts})
-    policies = {p.id: p for p in session.exec(select(Policy).where(col(Policy.id).in_(policy_ids)))}
-    change_ids = {a.change_id for a in alerts if a.change_id is not None}
-    changes = {c.id: c for c in session.exec(select(Change).where(col(Change.id).in_(list(change_ids))))}
-    version_ids = {v for c in changes.values() for v in (c.from_version_id, c.to_version_id)}
-    versions = {v.id: v for v in session.exec(select(Version).where(col(Version.id).in_(list(version_ids))))}
-    out = []
+def _facts(session: Session, alerts: Sequence[Alert], base_url: str) -> list[_Claimed]:
+    reader = FactsReader(session, alerts, base_url)
+    claimed = []
     for alert in alerts:
-        policy = policies[alert.policy_id]
-        if alert.change_id is None:
-            out.append(health_message(alert, policy, base_url=base_url))
-            continue
-        change = changes[alert.change_id]
-        old, new = versions.get(change.from_version_id), versions.get(change.to_version_id)
-        out.append(change_message(
-            alert, policy, change, from_version=old.number if old else None,
-            to_version=new.number if new else None, observed_at=new.observed_at if new else None,
-            base_url=base_url,
-        ))
-    return out
+        try:
+            claimed.append(_Claimed(alert, reader.facts(alert)))
+        except LookupError as error:  # a row deleted under the alert: this alert fails, the rest go
+            claimed.append(_Claimed(alert, None, str(error)))
+    return claimed
 
 
 def claim(
     engine: Engine, settings: Settings, run: DeliveryRun, notifier_id: str, seen: set[int]
 ) -> list[_Claimed]:
-    """Lease a notifier's due alerts (not in ``seen``) to this pass, and read what their messages need."""
-    now = run.now()
+    """Lease a notifier's due alerts (not in ``seen``) for ``alerts.claim_lease``, with their facts."""
     with session_scope(engine) as session:
-        alerts = list(session.exec(_due(now, notifier_id, seen)).all())
-        for alert in alerts:
-            alert.lease_owner, alert.lease_expires_at = run.owner, now + CLAIM_LEASE
-            session.add(alert)
-        session.flush()
-        messages = _messages(session, alerts, settings.web.base_url) if alerts else []
+        alerts = lease_due(session, run, notifier_id, seen, settings.alerts.claim_lease)
+        claimed = _facts(session, alerts, settings.web.base_url) if alerts else []
     seen.update(a.id for a in alerts if a.id is not None)
-    return [_Claimed(alert, message) for alert, message in zip(alerts, messages, strict=True)]
-
-
-# -- recording ------------------------------------------------------------------------------------------
-
-
-def _owned(session: Session, ids: Sequence[int]) -> list[Alert]:
-    return list(session.exec(select(Alert).where(col(Alert.id).in_(list(ids)))).all())
-
-
-def record_success(engine: Engine, run: DeliveryRun, ids: Sequence[int], duration_ms: int) -> int:
-    """Mark sent alerts delivered at once: the only thing that keeps a crash from resending them."""
-    now, delivered = run.now(), 0
-    with session_scope(engine) as session:
-        for alert in _owned(session, ids):
-            if alert.status != PENDING:
-                continue  # a worker that took over an expired lease got there first
-            alert.status, alert.delivered_at, alert.last_error = DELIVERED, now, None
-            alert.attempts += 1
-            alert.lease_owner = alert.lease_expires_at = None
-            session.add(alert)
-            assert alert.id is not None
-            session.add(DeliveryAttempt(
-                alert_id=alert.id, at=now, ok=True, duration_ms=duration_ms, worker=run.worker
-            ))
-            delivered += 1
-    return delivered
-
-
-def record_failure(
-    engine: Engine,
-    settings: AlertSettings,
-    run: DeliveryRun,
-    ids: Sequence[int],
-    error: DeliveryError,
-    duration_ms: int,
-) -> tuple[int, int]:
-    """Count a failed try: back off, or give up after ``max_attempts`` or a permanent error."""
-    now, retrying, dead = run.now(), 0, 0
-    with session_scope(engine) as session:
-        for alert in _owned(session, ids):
-            if alert.status != PENDING or alert.lease_owner != run.owner:
-                continue  # our lease expired and another worker owns the row now
-            alert.attempts += 1
-            alert.last_error = str(error)[:2000]
-            alert.lease_owner = alert.lease_expires_at = None
-            if error.permanent or alert.attempts >= settings.max_attempts:
-                alert.status = DEAD
-                dead += 1
-            else:
-                alert.next_attempt_at = now + backoff(alert.attempts, settings)
-                retrying += 1
-            session.add(alert)
-            assert alert.id is not None
-            session.add(DeliveryAttempt(alert_id=alert.id, at=now, ok=False, error=alert.last_error,
-                                        duration_ms=duration_ms, worker=run.worker))
-    return retrying, dead
-
-
-def release(engine: Engine, run: DeliveryRun, ids: Sequence[int]) -> None:
-    """Give back claimed alerts that this pass did not try; they stay due."""
-    if not ids:
-        return
-    with session_scope(engine) as session:
-        session.execute(
-            sa.update(Alert)
-            .where(col(Alert.id).in_(list(ids)), col(Alert.lease_owner) == run.owner)
-            .values(lease_owner=None, lease_expires_at=None)
-        )
+    return claimed
 
 
 # -- sending --------------------------------------------------------------------------------------------
 
 
-def group_for_sending(notifier: Notifier, claimed: Sequence[_Claimed]) -> list[list[_Claimed]]:
+def group_for_sending(digest: bool, claimed: Sequence[_Claimed]) -> list[list[_Claimed]]:
     """One group per outgoing message.
 
     Change alerts that share a ``digest_group`` go out together (a backfill queues its changes as one
     digest for every notifier). A ``digest = true`` notifier also batches its ungrouped change alerts of
     this pass. Health alerts ("tracking broken"/"recovered") always go out alone: they should not wait in
-    or hide inside a digest.
+    or hide inside a digest. An alert whose facts could not be read goes alone too, to fail alone.
     """
     groups: dict[str | None, list[_Claimed]] = {}
     singles: list[list[_Claimed]] = []
     for item in claimed:
         alert = item.alert
-        if alert.kind == "change" and (alert.digest_group is not None or notifier.digest):
+        if item.problem is None and alert.kind == "change" and (alert.digest_group is not None or digest):
             groups.setdefault(alert.digest_group, []).append(item)
         else:
             singles.append([item])
@@ -248,32 +160,77 @@ def _ids(group: Sequence[_Claimed]) -> list[int]:
     return [item.alert.id for item in group if item.alert.id is not None]
 
 
+def describe(error: BaseException) -> str:
+    """``ValueError: Header values may not contain linefeed …``: the reason kept with the attempt."""
+    return f"{type(error).__name__}: {str(error) or type(error).__name__}"
+
+
+async def _attempt(notifier: _Notifier, group: Sequence[_Claimed]) -> None:
+    """Compose and send one message; raises whatever went wrong."""
+    problem = next((item.problem for item in group if item.problem is not None), None)
+    if problem is not None:
+        raise DeliveryError(f"cannot build the alert: {problem}")
+    facts = [item.facts for item in group if item.facts is not None]
+    message = notifier.kind.compose(facts, notifier.settings, sent_at=utcnow())
+    await notifier.transport.send(message)
+
+
+def log_failures(
+    notifier_id: str,
+    run: DeliveryRun,
+    failures: Sequence[FailedAttempt],
+    error: DeliveryError,
+    duration_ms: int,
+    caught: Exception | None,
+) -> None:
+    """One JSON line per failed attempt (the daemon's log), with the traceback of an unexpected error."""
+    for failure in failures:
+        fields = {
+            "notifier": notifier_id, "alert_id": failure.alert_id, "alert": failure.key,
+            "attempt": failure.attempts, "error": str(error), "permanent": error.permanent,
+            "result": "dead" if failure.dead else "retrying",
+            "next_attempt_at": failure.next_attempt_at.isoformat() if failure.next_attempt_at else None,
+            "duration_ms": duration_ms, "worker": run.worker,
+        }  # fmt: skip
+        log.warning("delivery failed", exc_info=caught, extra={"fields": fields})
+
+
 async def _send_one(
-    engine: Engine, settings: Settings, run: DeliveryRun, notifier: Notifier, group: Sequence[_Claimed]
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier: _Notifier, group: Sequence[_Claimed]
 ) -> tuple[DeliverySummary, bool]:
-    """Send one message; returns what happened and whether the notifier failed transiently."""
+    """Send one message; returns what happened and whether the notifier failed transiently (an outage)."""
     started = time.perf_counter()
+    caught: Exception | None = None
     try:
-        await notifier.send([item.message for item in group])
+        await _attempt(notifier, group)
     except DeliveryError as error:
+        failure = error
+    except Exception as error:  # the boundary of one attempt: whatever failed is this message's alone
+        caught, failure = error, DeliveryError(describe(error))
+    else:
         elapsed = int((time.perf_counter() - started) * 1000)
-        retrying, dead = await asyncio.to_thread(
-            record_failure, engine, settings.alerts, run, _ids(group), error, elapsed
-        )
-        summary = DeliverySummary(retrying=retrying, dead=dead, errors=(f"{notifier.notifier_id}: {error}",))
-        return summary, not error.permanent
+        delivered = await asyncio.to_thread(record_success, engine, run, _ids(group), elapsed)
+        return DeliverySummary(messages=1, delivered=delivered), False
     elapsed = int((time.perf_counter() - started) * 1000)
-    delivered = await asyncio.to_thread(record_success, engine, run, _ids(group), elapsed)
-    return DeliverySummary(messages=1, delivered=delivered), False
+    failures = await asyncio.to_thread(
+        record_failure, engine, settings.alerts, run, _ids(group), failure, elapsed
+    )
+    log_failures(notifier.notifier_id, run, failures, failure, elapsed, caught)
+    dead = sum(f.dead for f in failures)
+    summary = DeliverySummary(
+        retrying=len(failures) - dead, dead=dead, errors=(f"{notifier.notifier_id}: {failure}",)
+    )
+    # Only a clean transient error means "the server is down": an unexpected one may be this message's.
+    return summary, caught is None and not failure.permanent
 
 
 async def _send_groups(
-    engine: Engine, settings: Settings, run: DeliveryRun, notifier: Notifier, claimed: Sequence[_Claimed]
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier: _Notifier, claimed: Sequence[_Claimed]
 ) -> tuple[DeliverySummary, bool]:
     """Send a claimed batch; True when the pass should stop for this notifier (outage, lease running out)."""
-    deadline = time.monotonic() + CLAIM_LEASE.total_seconds() * 0.8
+    deadline = time.monotonic() + settings.alerts.claim_lease.total_seconds() * 0.8
     summary = DeliverySummary()
-    groups = group_for_sending(notifier, claimed)
+    groups = group_for_sending(notifier.settings.digest, claimed)
     for index, group in enumerate(groups):
         if time.monotonic() > deadline:
             # Our lease is about to run out: another worker may claim these, so do not send them.
@@ -291,7 +248,10 @@ async def _deliver_for(
     engine: Engine, settings: Settings, run: DeliveryRun, notifier_id: str
 ) -> DeliverySummary:
     """Claim and send one notifier's due alerts, batch after batch, over one connection where possible."""
-    notifier = build_notifier(notifier_id, settings.notifiers[notifier_id])
+    notifier_settings = settings.notifiers[notifier_id]
+    kind = notifier_kind(notifier_id, notifier_settings)
+    transport = kind.transport(notifier_id, notifier_settings)
+    notifier = _Notifier(notifier_id, notifier_settings, kind, transport)
     summary = DeliverySummary()
     seen: set[int] = set()  # alerts this pass already handled; a zero backoff must not loop
     try:
@@ -304,7 +264,21 @@ async def _deliver_for(
             if stop:
                 return summary
     finally:
-        await notifier.close()
+        await transport.close()
+
+
+async def _isolated(
+    engine: Engine, settings: Settings, run: DeliveryRun, notifier_id: str
+) -> DeliverySummary:
+    """A notifier's pass, at its job boundary: a failure outside one attempt (its database reads, its
+    transport's set-up) ends this notifier's pass only. Claimed rows it could not record come back when
+    their lease expires."""
+    try:
+        return await _deliver_for(engine, settings, run, notifier_id)
+    except Exception as error:  # job boundary: recorded in the log and the summary, never raised
+        fields = {"notifier": notifier_id, "error": describe(error), "worker": run.worker}
+        log.error("delivery pass failed", exc_info=error, extra={"fields": fields})
+        return DeliverySummary(errors=(f"{notifier_id}: {describe(error)}",))
 
 
 async def deliver_pending(
@@ -317,53 +291,16 @@ async def deliver_pending(
 ) -> DeliverySummary:
     """Deliver every due alert of the configured notifiers (or of ``notifier_ids``) once.
 
-    Notifiers are served concurrently, each claiming its alerts in batches of ``CLAIM_BATCH`` (so a
-    digest holds at most that many). The daemon calls this every ``alerts.deliver_interval``;
-    ``policywatch check`` calls it before it exits. ``now`` fixes the clock (tests). Alerts of notifiers
-    no longer in the config stay pending.
+    Notifiers are served concurrently and apart, each claiming its alerts in batches of ``CLAIM_BATCH``
+    (so a digest holds at most that many); one failing never holds up another. The daemon calls this
+    every ``alerts.deliver_interval``; ``policywatch check`` calls it before it exits. ``now`` fixes the
+    clock (tests). Alerts of notifiers no longer in the config stay pending.
     """
     asked = notifier_ids if notifier_ids is not None else list(settings.notifiers)
     wanted = [notifier_id for notifier_id in asked if notifier_id in settings.notifiers]
     run = DeliveryRun(worker, f"{worker}:{os.getpid()}:{uuid.uuid4().hex[:8]}", now)
-    results = await asyncio.gather(*(_deliver_for(engine, settings, run, notifier) for notifier in wanted))
+    results = await asyncio.gather(*(_isolated(engine, settings, run, notifier) for notifier in wanted))
     total = DeliverySummary()
     for result in results:
         total += result
     return total
-
-
-# -- re-driving -----------------------------------------------------------------------------------------
-
-
-def requeue(
-    engine: Engine,
-    *,
-    alert_ids: Sequence[int] | None = None,
-    policy_id: int | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Make dead alerts pending again with fresh attempts, and waiting ones due now; returns how many.
-
-    Delivered alerts are never re-queued: that is what keeps ``--retry`` from sending anything twice.
-    """
-    now = now or utcnow()
-    waiting = sa.and_(
-        col(Alert.status) == PENDING,
-        col(Alert.next_attempt_at) > now,
-        # A leased row is being sent right now; leave it to its worker.
-        sa.or_(col(Alert.lease_expires_at).is_(None), col(Alert.lease_expires_at) <= now),
-    )
-    conditions = [sa.or_(col(Alert.status) == DEAD, waiting)]
-    if alert_ids is not None:
-        conditions.append(col(Alert.id).in_(list(alert_ids)))
-    if policy_id is not None:
-        conditions.append(col(Alert.policy_id) == policy_id)
-    with session_scope(engine) as session:
-        rows = list(session.exec(select(Alert).where(*conditions)).all())
-        for alert in rows:
-            if alert.status == DEAD:
-                alert.status, alert.attempts = PENDING, 0
-                alert.lease_owner = alert.lease_expires_at = None
-            alert.next_attempt_at = now
-            session.add(alert)
-    return len(rows)

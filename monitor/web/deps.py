@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from monitor.config import Settings
 from monitor.core.materiality import CATEGORIES
 from monitor.core.render import inline_html, side_by_side_html
+from monitor.core.templating import template_environment
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,7 @@ class WebState:
 
 def make_templates() -> Environment:
     # Autoescape everything: policy text, summaries and URLs come from third-party pages.
-    env = Environment(
-        loader=PackageLoader("monitor.web", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment("monitor.web", html=True, strict=True)
     env.filters["date"] = format_date
     env.filters["when"] = format_when
     env.filters["words"] = lambda value: str(value).replace("_", " ")

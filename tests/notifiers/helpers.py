@@ -1,34 +1,16 @@
-"""Alert messages from the corpus, and an outbox set up on a real database, for the notifier tests."""
+"""Alert facts from the corpus, for the rendering and transport tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy.engine import Engine
-from sqlmodel import col, select
-
-from monitor.config import Settings, load_config
+from monitor.config import NotifierSettings
 from monitor.core.analysis import analyse
-from monitor.pipeline.ingest import IngestResult, ingest_text
-from notifiers.base import AlertMessage, Notifier
-from notifiers.messages import change_message
-from storage import migrations, queries
-from storage.engine import make_engine, session_scope
-from storage.models import Alert, Change, DeliveryAttempt, Policy
-from tests.conftest import render_config
+from monitor.run.alert_facts import change_facts
+from notifiers import NOTIFIER_KINDS, Transport
+from notifiers.base import AlertFacts
+from storage.models import Alert, Change, Policy, Version, utcnow
+from tests.support.outbox import BASE_URL, T0, corpus_text
 
-HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "histories"
-BASE_URL = "http://policywatch.test"
-#: Engines opened by ``make_outbox``; tests/notifiers/conftest.py disposes them after each test.
-OPEN_ENGINES: list[Engine] = []
-T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
-
-
-def corpus_text(policy: str, number: int) -> str:
-    return (HISTORIES / policy / f"v{number:02d}.md").read_text(encoding="utf-8")
+__all__ = ["BASE_URL", "T0", "corpus_message", "send_once"]
 
 
 def corpus_message(
@@ -39,8 +21,8 @@ def corpus_message(
     key: str = "change:7:mail",
     alert_id: int = 1,
     change_id: int = 7,
-) -> AlertMessage:
-    """The message for a corpus change, built exactly as delivery builds it (from the stored report)."""
+) -> AlertFacts:
+    """The facts of a corpus change, built exactly as delivery builds them (from the stored report)."""
     analysis = analyse(corpus_text(policy, old), corpus_text(policy, new))
     judgement = analysis.judgement
     change = Change(
@@ -57,79 +39,17 @@ def corpus_message(
     )
     alert = Alert(id=alert_id, key=key, policy_id=1, change_id=change_id, notifier_id="mail", created_at=T0)
     row = Policy(id=1, name=policy, url=f"https://www.{policy}.example/privacy")
-    return change_message(
-        alert, row, change, from_version=old + 1, to_version=new + 1, observed_at=T0, base_url=BASE_URL
-    )
+    versions = [
+        Version(id=number + 1, policy_id=1, number=number + 1, observed_at=T0) for number in (old, new)
+    ]
+    return change_facts(alert, row, change, *versions, base_url=BASE_URL)
 
 
-@dataclass
-class Outbox:
-    """A config and a migrated database with policies, ready to store corpus versions."""
-
-    settings: Settings
-    engine: Engine
-
-    def store(self, policy: str, number: int, *, at: datetime, alerts: bool = True) -> IngestResult:
-        entry = self.settings.policy(policy)
-        text = corpus_text(policy, number)
-        return ingest_text(self.engine, self.settings, entry, text, observed_at=at, alerts=alerts)
-
-    def store_change(
-        self, policy: str = "qnet", old: int = 1, new: int = 2, *, alerts: bool = True
-    ) -> IngestResult:
-        """Two versions a day apart; returns the second: the change, and its alerts if ``alerts``."""
-        self.store(policy, old, at=T0, alerts=alerts)
-        return self.store(policy, new, at=T0 + timedelta(days=1), alerts=alerts)
-
-    def alerts(self) -> list[Alert]:
-        with session_scope(self.engine) as session:
-            return list(session.exec(select(Alert).order_by(col(Alert.id))).all())
-
-    def attempts(self) -> list[DeliveryAttempt]:
-        with session_scope(self.engine) as session:
-            return list(session.exec(select(DeliveryAttempt).order_by(col(DeliveryAttempt.id))).all())
-
-
-def make_outbox(
-    tmp_path: Path,
-    *,
-    notifiers: dict[str, dict[str, Any]],
-    db_url: str | None = None,
-    policies: list[dict[str, Any]] | None = None,
-    alerts: dict[str, Any] | None = None,
-) -> Outbox:
-    """Write a config, open (and if needed migrate) its database and register its policies."""
-    url = db_url or f"sqlite:///{tmp_path / 'alerts.db'}"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        render_config(
-            storage_url=url,
-            policies=policies
-            or [
-                {"name": "qnet", "url": "http://127.0.0.1:9/privacy"},
-                {"name": "qeg", "url": "http://127.0.0.1:9/qeg"},
-            ],
-            notifiers=notifiers,
-            sections={
-                "web": {"base_url": BASE_URL},
-                "alerts": {"retry_backoff": "10s", "max_backoff": "5m", **(alerts or {})},
-            },
-        ),
-        encoding="utf-8",
-    )
-    settings = load_config(config)
-    engine = make_engine(settings.database_url)
-    OPEN_ENGINES.append(engine)
-    if db_url is None:
-        migrations.upgrade(engine)
-    with session_scope(engine) as session:
-        queries.sync_policies(session, settings)
-    return Outbox(settings, engine)
-
-
-async def send_once(sender: Notifier) -> None:
-    """Send the corpus alert, and close the notifier as a delivery pass does."""
+async def send_once(transport: Transport, settings: NotifierSettings, *facts: AlertFacts) -> None:
+    """Compose the corpus alert (or ``facts``) as the notifier's kind does, send it, and close the
+    transport, as a delivery pass does."""
+    message = NOTIFIER_KINDS[settings.kind].compose(facts or (corpus_message(),), settings, sent_at=utcnow())
     try:
-        await sender.send([corpus_message()])
+        await transport.send(message)
     finally:
-        await sender.close()
+        await transport.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -9,8 +10,9 @@ import pytest
 
 from monitor.config import EmailNotifierSettings
 from monitor.errors import DeliveryError
-from notifiers import build_notifier
-from notifiers.email import EmailNotifier
+from notifiers import build_transport
+from notifiers.compose import compose_email
+from notifiers.email import EmailTransport
 from tests.notifiers.helpers import BASE_URL, corpus_message, send_once
 from tests.support.alert_fixtures import SMTP_USER
 from tests.support.smtp import SmtpServer
@@ -18,14 +20,19 @@ from tests.support.smtp import SmtpServer
 PASSWORD_ENV = "POLICYWATCH_TEST_SMTP_PASSWORD"
 
 
-def notifier(values: dict[str, Any]) -> EmailNotifier:
-    built = build_notifier("mail", EmailNotifierSettings.model_validate(values))
-    assert isinstance(built, EmailNotifier)
-    return built
+def notifier(values: dict[str, Any]) -> tuple[EmailTransport, EmailNotifierSettings]:
+    settings = EmailNotifierSettings.model_validate(values)
+    built = build_transport("mail", settings)
+    assert isinstance(built, EmailTransport)
+    return built, settings
+
+
+def composed(settings: EmailNotifierSettings, **facts: Any) -> Any:
+    return compose_email([corpus_message(**facts)], settings, sent_at=datetime.now(UTC))
 
 
 async def test_plain_smtp_delivers_one_multipart_alternative_message(smtp_server: SmtpServer) -> None:
-    await send_once(notifier(smtp_server.settings()))
+    await send_once(*notifier(smtp_server.settings()))
 
     [received] = smtp_server.wait_for_messages(1)
     message = received.message
@@ -47,10 +54,10 @@ async def test_plain_smtp_delivers_one_multipart_alternative_message(smtp_server
 async def test_one_pass_sends_over_one_session_and_a_resend_keeps_its_message_id(
     smtp_server: SmtpServer,
 ) -> None:
-    mail = notifier(smtp_server.settings())
-    await mail.send([corpus_message()])
-    await mail.send([corpus_message()])
-    await mail.send([corpus_message(key="change:8:mail")])
+    mail, settings = notifier(smtp_server.settings())
+    await mail.send(composed(settings))
+    await mail.send(composed(settings))
+    await mail.send(composed(settings, key="change:8:mail"))
     await mail.close()
 
     received = smtp_server.wait_for_messages(3)
@@ -62,11 +69,11 @@ async def test_one_pass_sends_over_one_session_and_a_resend_keeps_its_message_id
 async def test_a_session_the_server_dropped_is_replaced_without_losing_the_message(
     smtp_server: SmtpServer,
 ) -> None:
-    mail = notifier(smtp_server.settings())
-    await mail.send([corpus_message()])
+    mail, settings = notifier(smtp_server.settings())
+    await mail.send(composed(settings))
     smtp_server.stop()  # drops the open session, as an idle timeout or a restart would
     smtp_server.start()
-    await mail.send([corpus_message(key="change:8:mail")])
+    await mail.send(composed(settings, key="change:8:mail"))
     await mail.close()
 
     first, second = smtp_server.wait_for_messages(2)
@@ -77,7 +84,7 @@ async def test_starttls_with_self_signed_certificate_and_auth(
     smtp_starttls_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
-    await send_once(notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
+    await send_once(*notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
 
     [received] = smtp_starttls_server.wait_for_messages(1)
     assert received.tls and received.login == SMTP_USER[0]
@@ -88,7 +95,7 @@ async def test_starttls_with_self_signed_certificate_and_auth(
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 async def test_implicit_tls_with_auth(smtp_ssl_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
-    await send_once(notifier(smtp_ssl_server.settings(password_env=PASSWORD_ENV)))
+    await send_once(*notifier(smtp_ssl_server.settings(password_env=PASSWORD_ENV)))
 
     [received] = smtp_ssl_server.wait_for_messages(1)
     assert received.tls and received.login == SMTP_USER[0]
@@ -99,7 +106,7 @@ async def test_wrong_password_is_a_retryable_failure_that_never_shows_the_passwo
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "wrong-password-123")
     with pytest.raises(DeliveryError) as caught:
-        await send_once(notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
+        await send_once(*notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
 
     assert not caught.value.permanent
     assert "535" in str(caught.value) and "wrong-password-123" not in str(caught.value)
@@ -113,7 +120,7 @@ async def test_unset_password_variable_names_the_variable(
     with pytest.raises(
         DeliveryError, match=f"notifiers.mail.password_env: environment variable {PASSWORD_ENV}"
     ):
-        await send_once(notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
+        await send_once(*notifier(smtp_starttls_server.settings(password_env=PASSWORD_ENV)))
 
 
 async def test_untrusted_certificate_is_refused(
@@ -122,7 +129,7 @@ async def test_untrusted_certificate_is_refused(
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
     settings = smtp_starttls_server.settings(password_env=PASSWORD_ENV, ca_file=None)
     with pytest.raises(DeliveryError, match="certificate verify failed"):
-        await send_once(notifier(settings))
+        await send_once(*notifier(settings))
     assert smtp_starttls_server.messages == []
 
 
@@ -131,14 +138,14 @@ async def test_verify_tls_false_accepts_a_self_signed_certificate(
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, SMTP_USER[1])
     settings = smtp_starttls_server.settings(password_env=PASSWORD_ENV, ca_file=None, verify_tls=False)
-    await send_once(notifier(settings))
+    await send_once(*notifier(settings))
     assert len(smtp_starttls_server.wait_for_messages(1)) == 1
 
 
 async def test_server_down_is_a_retryable_failure(smtp_server: SmtpServer) -> None:
     smtp_server.stop()
     with pytest.raises(DeliveryError) as caught:
-        await send_once(notifier(smtp_server.settings()))
+        await send_once(*notifier(smtp_server.settings()))
     assert not caught.value.permanent and f"127.0.0.1:{smtp_server.port}" in str(caught.value)
 
 
@@ -150,5 +157,5 @@ async def test_smtp_reply_codes_decide_whether_to_retry(
 ) -> None:
     smtp_server.reply_next(reply)
     with pytest.raises(DeliveryError) as caught:
-        await send_once(notifier(smtp_server.settings()))
+        await send_once(*notifier(smtp_server.settings()))
     assert caught.value.permanent is permanent and reply.split()[0] in str(caught.value)

@@ -6,19 +6,9 @@ import dataclasses
 import re
 from datetime import UTC, datetime
 
-from notifiers.base import AlertMessage
-from notifiers.render import (
-    MAX_CLAUSES,
-    alert_document,
-    delivery_id,
-    headline,
-    marked_text,
-    render_email,
-    slack_marked,
-    slack_payload,
-    subject_line,
-    webhook_document,
-)
+from notifiers.base import AlertFacts
+from notifiers.documents import alert_document, slack_marked, slack_payload, webhook_document
+from notifiers.render import MAX_CLAUSES, delivery_id, headline, marked_text, render_email, subject_line
 from tests.notifiers.helpers import BASE_URL, T0, corpus_message
 
 SALE_SUBJECT = (
@@ -27,8 +17,8 @@ SALE_SUBJECT = (
 )
 
 
-def health(kind: str) -> AlertMessage:
-    return AlertMessage(
+def health(kind: str) -> AlertFacts:
+    return AlertFacts(
         alert_id=9,
         key=f"{kind}:1:2024-03-01T09:00:00+00:00:mail",
         kind=kind,

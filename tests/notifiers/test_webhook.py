@@ -10,8 +10,8 @@ import pytest
 
 from monitor.config import WebhookNotifierSettings
 from monitor.errors import DeliveryError
-from notifiers import build_notifier
-from notifiers.webhook import WebhookNotifier, verify
+from notifiers import build_transport
+from notifiers.webhook import WebhookTransport, verify
 from tests.notifiers.helpers import send_once
 from tests.support.webhook import WebhookReceiver
 
@@ -19,10 +19,11 @@ SECRET_ENV = "POLICYWATCH_TEST_HOOK_SECRET"
 SECRET = "hook-secret-42"
 
 
-def notifier(values: dict[str, Any]) -> WebhookNotifier:
-    built = build_notifier("hook", WebhookNotifierSettings.model_validate(values))
-    assert isinstance(built, WebhookNotifier)
-    return built
+def notifier(values: dict[str, Any]) -> tuple[WebhookTransport, WebhookNotifierSettings]:
+    settings = WebhookNotifierSettings.model_validate(values)
+    built = build_transport("hook", settings)
+    assert isinstance(built, WebhookTransport)
+    return built, settings
 
 
 async def test_json_post_is_signed_over_the_raw_body(
@@ -30,7 +31,9 @@ async def test_json_post_is_signed_over_the_raw_body(
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, SECRET)
     before = int(time.time())
-    await send_once(notifier(webhook_receiver.settings(secret_env=SECRET_ENV, headers={"X-Team": "privacy"})))
+    await send_once(
+        *notifier(webhook_receiver.settings(secret_env=SECRET_ENV, headers={"X-Team": "privacy"}))
+    )
 
     [request] = webhook_receiver.wait_for(1)
     headers = request.headers
@@ -46,13 +49,13 @@ async def test_json_post_is_signed_over_the_raw_body(
 
 
 async def test_unsigned_without_a_secret(webhook_receiver: WebhookReceiver) -> None:
-    await send_once(notifier(webhook_receiver.settings()))
+    await send_once(*notifier(webhook_receiver.settings()))
     [request] = webhook_receiver.wait_for(1)
     assert "x-policywatch-signature" not in request.headers
 
 
 async def test_slack_format_posts_text_and_blocks(webhook_receiver: WebhookReceiver) -> None:
-    await send_once(notifier(webhook_receiver.settings(format="slack")))
+    await send_once(*notifier(webhook_receiver.settings(format="slack")))
     [payload] = webhook_receiver.json()
     assert set(payload) == {"text", "blocks"}
     assert payload["text"].startswith("[policywatch] HIGH: qnet privacy policy now allows sale of data")
@@ -68,7 +71,7 @@ async def test_status_decides_whether_to_retry(
 ) -> None:
     webhook_receiver.answer(status)
     with pytest.raises(DeliveryError) as caught:
-        await send_once(notifier(webhook_receiver.settings()))
+        await send_once(*notifier(webhook_receiver.settings()))
     assert caught.value.permanent is permanent and f"HTTP {status}" in str(caught.value)
 
 
@@ -78,7 +81,7 @@ async def test_unreachable_receiver_is_retryable_and_the_url_path_is_not_logged(
     url = webhook_receiver.url.replace("/hooks/", "/services/T000/B000/token-xyz/")
     webhook_receiver.stop()
     with pytest.raises(DeliveryError) as caught:
-        await send_once(notifier(webhook_receiver.settings(url=url)))
+        await send_once(*notifier(webhook_receiver.settings(url=url)))
     assert not caught.value.permanent and "token-xyz" not in str(caught.value)
 
 
@@ -87,5 +90,5 @@ async def test_unset_secret_variable_fails_before_posting(
 ) -> None:
     monkeypatch.delenv(SECRET_ENV, raising=False)
     with pytest.raises(DeliveryError, match=SECRET_ENV):
-        await send_once(notifier(webhook_receiver.settings(secret_env=SECRET_ENV)))
+        await send_once(*notifier(webhook_receiver.settings(secret_env=SECRET_ENV)))
     assert webhook_receiver.requests == []

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from tests.support.smtp import Certificate, SmtpServer, self_signed_certificate
 from tests.support.webhook import WebhookReceiver
 
 SMTP_USER = ("alerts", "s3cret-pass")
+#: Engines opened by ``tests.support.outbox.make_outbox``; disposed after each test.
+OPEN_ENGINES: list[Engine] = []
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +51,11 @@ def smtp_ssl_server(smtp_certificate: Certificate) -> Iterator[SmtpServer]:
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture(autouse=True)
+def _dispose_outbox_engines() -> Iterator[None]:
+    """Close what ``tests.support.outbox.make_outbox`` opened, so no connection outlives its test."""
+    yield
+    while OPEN_ENGINES:
+        OPEN_ENGINES.pop().dispose()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Literal
 
-Severity = Literal["none", "low", "medium", "high"]
+# The scale is shared with the outbox, the web UI and the notifiers; it is defined once, in core.
+from monitor.core.severity import SEVERITY_ORDER as SEVERITY_ORDER
+from monitor.core.severity import Severity as Severity
+
 Direction = Literal["less_protective", "more_protective", "mixed", "neutral"]
-
-SEVERITY_ORDER: Final[tuple[Severity, ...]] = ("none", "low", "medium", "high")
 
 
 @dataclass(frozen=True, slots=True)

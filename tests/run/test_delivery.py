@@ -14,12 +14,12 @@ import pytest
 from sqlmodel import select
 
 from monitor.config import AlertSettings
-from monitor.run.delivery import CLAIM_LEASE, DeliveryRun, backoff, claim, deliver_pending, requeue
+from monitor.run.delivery import DeliveryRun, backoff, claim, deliver_pending, requeue
 from storage import queries
 from storage.engine import make_engine, session_scope
 from storage.models import Alert, Change, utcnow
 from storage.outbox import enqueue_backfill_digest, enqueue_health_alert
-from tests.notifiers.helpers import T0, Outbox, make_outbox
+from tests.support.outbox import T0, Outbox, make_outbox
 from tests.support.smtp import SmtpServer
 from tests.support.webhook import WebhookReceiver
 
@@ -261,12 +261,11 @@ async def test_restart_with_pending_deliveries_sends_each_once(
     for notifier_id in ("mail", "hook"):
         assert len(claim(outbox.engine, outbox.settings, crashed, notifier_id, set())) == 1
 
+    lease = outbox.settings.alerts.claim_lease
     restarted = make_engine(outbox.settings.database_url)
     while_leased = await deliver_pending(outbox.settings, restarted, worker="restarted", now=start)
-    after_lease = await deliver_pending(
-        outbox.settings, restarted, worker="restarted", now=start + CLAIM_LEASE
-    )
-    once_more = await deliver_pending(outbox.settings, restarted, worker="again", now=start + 2 * CLAIM_LEASE)
+    after_lease = await deliver_pending(outbox.settings, restarted, worker="restarted", now=start + lease)
+    once_more = await deliver_pending(outbox.settings, restarted, worker="again", now=start + 2 * lease)
     restarted.dispose()
 
     assert while_leased.messages == 0

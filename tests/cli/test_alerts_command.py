@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.run.delivery import deliver_pending
-from tests.notifiers.helpers import Outbox, make_outbox
+from tests.support.outbox import Outbox, make_outbox
 from tests.support.smtp import SmtpServer
 from tests.support.webhook import WebhookReceiver
 
