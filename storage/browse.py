@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from monitor.core.severity import SEVERITY_RANK as SEVERITY_RANK  # the web UI filters by it too
+from monitor.core.severity import severities_at_least
 from monitor.errors import NotFound
 from storage.models import Alert, Change, Policy, Version
 
@@ -152,8 +153,7 @@ def changes(
     if material_only:
         query = query.where(col(Change.material).is_(True))
     if min_severity is not None:
-        allowed = [name for name, rank in SEVERITY_RANK.items() if rank >= SEVERITY_RANK[min_severity]]
-        query = query.where(col(Change.severity).in_(allowed))
+        query = query.where(col(Change.severity).in_(severities_at_least(min_severity)))
     # Categories are a JSON list: filtered here so the same code serves SQLite and PostgreSQL.
     rows = (_change_row(row) for row in session.execute(query).all())
     selected = [row for row in rows if category is None or category in row.categories]

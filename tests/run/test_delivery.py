@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.config import AlertSettings
-from monitor.run.delivery import DeliveryRun, backoff, claim, deliver_pending, requeue
+from monitor.run.delivery import DeliveryRun, claim, deliver_pending, requeue
 from storage import queries
 from storage.engine import make_engine, session_scope
 from storage.models import Alert, Change, utcnow
@@ -113,11 +112,6 @@ async def test_webhook_5xx_backs_off_exponentially_then_delivers(
     [alert] = outbox.alerts()
     assert alert.status == "delivered" and alert.attempts == 3
     assert len(webhook_receiver.requests) == 3 and len(webhook_receiver.accepted) == 1
-
-
-def test_backoff_doubles_from_retry_backoff_up_to_max_backoff() -> None:
-    settings = AlertSettings(retry_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=5))
-    assert [backoff(n, settings).total_seconds() for n in range(1, 7)] == [30, 60, 120, 240, 300, 300]
 
 
 async def test_alert_is_dead_after_max_attempts_and_stays_dead(
