@@ -1,4 +1,7 @@
-"""The alert outbox, delivery side: claim due alerts, send them, record every attempt.
+"""The alert delivery loop: claim due alerts, build their facts, compose, send, record every attempt.
+
+The statements it runs are in ``storage.outbox``; the facts it builds from rows are in
+``monitor.run.alert_facts``; composing and sending belong to the notifier's kind (``notifiers``).
 
 Guarantees, and how they hold:
 
@@ -14,7 +17,6 @@ Guarantees, and how they hold:
   but before the ``delivered`` commit, the next claim sends it again. The window is kept to one message:
   each send is recorded in its own transaction right after it returns. Resends carry the same
   Message-ID / ``X-Policywatch-Delivery`` id, so receivers can drop them.
-
 * **One bad notifier never blocks another.** Each notifier is served by its own task, and each message
   is one attempt: whatever goes wrong while composing or sending it (a :class:`DeliveryError`, or any
   other exception, such as the email library refusing a header with a line break) is recorded as a failed
