@@ -164,11 +164,35 @@ class WebhookNotifierSettings(Section):
 NotifierSettings = Annotated[EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")]
 
 
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _part_table(value: Any) -> Any:
+    return {"url": value} if isinstance(value, str) else value
+
+
+class CombinePart(Section):
+    """One page of a policy published over several pages; its own select/remove replace the policy's."""
+
+    url: str
+    select: list[str] | None = None
+    remove: list[str] | None = None
+
+    _url = field_validator("url")(_http_url)
+
+
 class PolicySettings(Section):
     name: str
     url: str
     select: list[str] = Field(default_factory=list)
     remove: list[str] = Field(default_factory=list)
+    #: The pages whose texts, joined in this order, make the policy (``url`` defaults to the first).
+    combine: list[Annotated[CombinePart, BeforeValidator(_part_table)]] = Field(default_factory=list)
+    #: The Open Terms Archive document this policy is, as ``"Service/Terms type"``.
+    ota: str | None = None
     notify: list[str] | None = None
     interval: Duration | None = None
     ignore_robots: bool = False
@@ -182,12 +206,31 @@ class PolicySettings(Section):
             raise ValueError("must be a slug: lower-case letters, digits, '.', '_' or '-'")
         return value
 
-    @field_validator("url")
+    _url = field_validator("url")(_http_url)
+
+    @model_validator(mode="before")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError("must be an http:// or https:// URL")
+    def _url_of_combined(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "url" not in data and isinstance(data.get("combine"), list):
+            first = data["combine"][0] if data["combine"] else None
+            url = first if isinstance(first, str) else first.get("url") if isinstance(first, dict) else None
+            if isinstance(url, str):
+                return {**data, "url": url}
+        return data
+
+    @field_validator("combine")
+    @classmethod
+    def _two_or_more(cls, value: list[CombinePart]) -> list[CombinePart]:
+        if len(value) == 1:
+            raise ValueError("combine needs two or more pages (one page is just `url`)")
         return value
+
+    @field_validator("ota")
+    @classmethod
+    def _ota_document(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^/\s][^/]*/[^/\s][^/]*", value.strip()):
+            raise ValueError('must name an Open Terms Archive document as "Service/Terms type"')
+        return value.strip() if value is not None else None
 
 
 class Settings(Section):
@@ -206,10 +249,14 @@ class Settings(Section):
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
         seen: set[str] = set()
+        documents: set[str] = set()
         for index, policy in enumerate(self.policies):
             if policy.name in seen:
                 raise ValueError(f"policies[{index}].name: duplicate policy name {policy.name!r}")
             seen.add(policy.name)
+            if policy.ota is not None and policy.ota in documents:
+                raise ValueError(f"policies[{index}].ota: {policy.ota!r} is already another policy's")
+            documents.add(policy.ota or "")
             for notifier in policy.notify or []:
                 if notifier not in self.notifiers:
                     raise ValueError(

@@ -16,6 +16,8 @@ from sqlmodel import Field, SQLModel
 
 LIVE = "live"
 ARCHIVE = "archive"
+#: Versions imported from an Open Terms Archive collection (one per commit that changed the document).
+OTA = "ota"
 
 
 def utcnow() -> datetime:
@@ -77,6 +79,10 @@ class Policy(SQLModel, table=True):
     last_modified: str | None = None
     last_body_sha256: str | None = None
     backfilled_at: datetime | None = _time()
+    #: Imported history with no [[policies]] entry: listed and browsable, never checked live.
+    archive_only: bool = False
+    #: The Open Terms Archive document ("Service/Terms type") whose history this policy holds, if any.
+    ota_document: str | None = None
 
 
 class Snapshot(SQLModel, table=True):
@@ -122,6 +128,9 @@ class Version(SQLModel, table=True):
     archived_at: datetime | None = _time()
     reverted_to: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    #: For imported versions: the commit that recorded the text, and the collection it came from.
+    ota_commit: str | None = Field(default=None, max_length=40)
+    ota_collection: str | None = None
 
 
 class Change(SQLModel, table=True):
@@ -145,6 +154,8 @@ class Change(SQLModel, table=True):
     #: True once a version inserted between the two (a backfill) replaced this pair.
     superseded: bool = False
     report: dict[str, Any] | None = _json()
+    #: The new text is a re-extraction of the same document (a technical upgrade), not a change of it.
+    reextraction: bool = False
 
 
 class CheckEvent(SQLModel, table=True):
@@ -224,3 +235,21 @@ class BackfillState(SQLModel, table=True):
     new_versions: int = 0
     started_at: datetime | None = _time()
     completed_at: datetime | None = _time()
+
+
+class OtaImportState(SQLModel, table=True):
+    """How far the import of one document of one Open Terms Archive collection got, so a re-run resumes.
+
+    ``collection_id`` is the collection's root commit: the same for every clone and bundle of it.
+    """
+
+    __tablename__ = "ota_imports"
+
+    collection_id: str = Field(primary_key=True, max_length=40)
+    document: str = Field(primary_key=True, max_length=400)
+    collection: str
+    policy_id: int = Field(foreign_key="policies.id", index=True)
+    last_commit: str = Field(max_length=40)
+    last_committed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    commits: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

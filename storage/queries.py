@@ -27,23 +27,34 @@ def sync_policies(session: Session, settings: Settings, *, now: datetime | None 
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_POLICIES_LOCK})
     existing = {policy.name: policy for policy in session.exec(select(Policy)).all()}
     configured = {policy.name for policy in settings.policies}
+    imported = {row.ota_document: row for row in existing.values() if row.archive_only and row.ota_document}
     for entry in settings.policies:
-        row = existing.get(entry.name)
+        row = existing.get(entry.name) or adopt_imported(imported, entry.name, entry.ota)
         if row is None:
             row = Policy(name=entry.name, url=entry.url, enabled=entry.enabled, next_check_at=now)
             session.add(row)
         else:
+            row.archive_only, row.ota_document = False, entry.ota or row.ota_document
             if row.url != entry.url:
                 # A new URL is a new page: forget the old conditional-GET validators.
                 row.url, row.etag, row.last_modified, row.last_body_sha256 = entry.url, None, None, None
             if entry.enabled and not row.enabled and row.next_check_at is None:
                 row.next_check_at = now
             row.enabled = entry.enabled
-    for name, row in existing.items():
-        if name not in configured:
+    for row in existing.values():
+        if row.name not in configured:
             row.enabled = False
     session.flush()
     return list(session.exec(select(Policy).where(col(Policy.name).in_(configured))).all())
+
+
+def adopt_imported(imported: dict[str, Policy], name: str, document: str | None) -> Policy | None:
+    """An archive-only policy whose document a config entry names with ``ota``: it becomes that entry,
+    renamed, so live checks continue its imported history."""
+    row = imported.pop(document, None) if document else None
+    if row is not None:
+        row.name = name
+    return row
 
 
 def get_policy(session: Session, name: str, *, for_update: bool = False) -> Policy:

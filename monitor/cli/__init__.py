@@ -13,7 +13,7 @@ app = typer.Typer(
 )
 
 # Importing a command module registers its commands on ``app``.
-from monitor.cli import alerts, backfill, compare, core, migrate, run, serve  # noqa: E402,F401
+from monitor.cli import alerts, backfill, compare, core, migrate, ota, run, serve  # noqa: E402,F401
 
 
 def main() -> None:

@@ -241,7 +241,9 @@ def show(
         if row is None:
             raise NotFound(f"policy {name!r} has no versions yet")
         text = queries.version_text(row)
-    typer.echo(text)
+    # Piped or redirected, the exact text (an imported file round-trips byte for byte); on a terminal,
+    # a final newline so the prompt does not stick to the last line.
+    typer.echo(text, nl=console.is_terminal and not text.endswith("\n"))
 
 
 def _status_row(session: Any, policy: Policy) -> dict[str, Any]:
@@ -251,6 +253,7 @@ def _status_row(session: Any, policy: Policy) -> dict[str, Any]:
         "policy": policy.name,
         "url": policy.url,
         "enabled": policy.enabled,
+        "archive_only": policy.archive_only,
         "last_check_at": _iso(policy.last_check_at),
         "last_outcome": policy.last_outcome,
         "last_error": policy.last_error,
@@ -262,6 +265,12 @@ def _status_row(session: Any, policy: Policy) -> dict[str, Any]:
         "versions": queries.version_count(session, policy.id),
         "alerts": {"pending": counts.pending, "delivered": counts.delivered, "dead": counts.dead},
     }
+
+
+def _status_mark(row: dict[str, Any]) -> str:
+    if row["archive_only"]:
+        return " (archive only, not checked live)"
+    return "" if row["enabled"] else " (disabled)"
 
 
 @app.command()
@@ -277,7 +286,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         return
     table = Table("policy", "last check", "result", "versions", "next check", "alerts", "last error")
     for row in rows:
-        health = row["last_outcome"] or "never checked"
+        health = row["last_outcome"] or ("imported history" if row["archive_only"] else "never checked")
         if row["consecutive_failures"]:
             health = f"[red]failing since {row['failing_since'][:19]} ({row['consecutive_failures']}x)[/]"
         alerts = row["alerts"]
@@ -287,7 +296,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         if alerts["dead"]:
             alert_text += f", [red]{alerts['dead']} dead[/]"
         table.add_row(
-            row["policy"] + ("" if row["enabled"] else " (disabled)"),
+            row["policy"] + _status_mark(row),
             (row["last_check_at"] or "")[:19],
             health,
             str(row["versions"]),

@@ -8,6 +8,8 @@ milliseconds, and a crash at any point leaves either the whole version (with cha
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +41,28 @@ class RawCapture:
     headers: dict[str, str]
     fetched_at: datetime
     archive_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an imported text was recorded: the Open Terms Archive commit and collection."""
+
+    commit: str | None = None
+    collection: str | None = None
+
+
+@dataclass(frozen=True)
+class SeriesItem:
+    """One text of a time-ordered import run (see :func:`ingest_series`)."""
+
+    text: str
+    observed_at: datetime
+    provenance: Provenance | None = None
+    #: The text is a re-extraction of the same document: its change is stored but never material.
+    reextraction: bool = False
+
+
+REEXTRACTION_NOTE = "Re-extraction (technical or declaration upgrade), not a change of the document. "
 
 
 @dataclass(frozen=True)
@@ -104,22 +128,33 @@ def new_snapshot(
 
 
 def _change(
-    policy_id: int, old: Version, new: Version, analysis: Analysis, *, reverted: int | None
+    policy_id: int,
+    old: Version,
+    new: Version,
+    analysis: Analysis,
+    *,
+    reverted: int | None,
+    reextraction: bool = False,
 ) -> Change:
     assert old.id is not None and new.id is not None
     judgement = analysis.judgement
+    quiet = reverted is not None or reextraction
+    note = (f"Reverted to version {reverted}. " if reverted else "") + (
+        REEXTRACTION_NOTE if reextraction else ""
+    )
     return Change(
         policy_id=policy_id,
         from_version_id=old.id,
         to_version_id=new.id,
-        material=judgement.material and reverted is None,
-        severity=judgement.severity if reverted is None else "none",
+        material=judgement.material and not quiet,
+        severity="none" if quiet else judgement.severity,
         direction=judgement.direction,
         categories=list(judgement.categories),
         anomaly=judgement.anomaly,
-        summary=(f"Reverted to version {reverted}. " if reverted else "") + judgement.summary,
+        summary=note + judgement.summary,
         reverted_to=reverted,
         report=analysis.report(),
+        reextraction=reextraction,
     )
 
 
@@ -146,6 +181,8 @@ def ingest_text(
     alerts: bool = True,
     digest_group: str | None = None,
     event: dict[str, Any] | None = None,
+    provenance: Provenance | None = None,
+    reextraction: bool = False,
 ) -> IngestResult:
     """Store ``text`` as seen at ``observed_at``: extend a version, or add one with its change records."""
     sha = sha256_hex(text)
@@ -179,6 +216,8 @@ def ingest_text(
                 alerts=alerts and source == LIVE,
                 digest_group=digest_group,
                 event=event,
+                provenance=provenance,
+                reextraction=reextraction,
             )
     raise StorageError(f"{policy_settings.name}: history kept changing under a concurrent writer")
 
@@ -201,6 +240,8 @@ def _write(
     alerts: bool,
     digest_group: str | None,
     event: dict[str, Any] | None,
+    provenance: Provenance | None = None,
+    reextraction: bool = False,
 ) -> IngestResult:
     assert policy.id is not None
     snapshot = new_snapshot(session, policy.id, raw, source=source, archived_at=archived_at) if raw else None
@@ -235,6 +276,8 @@ def _write(
         last_seen=observed_at,
         archived_at=archived_at,
         reverted_to=reverted,
+        ota_commit=provenance.commit if provenance else None,
+        ota_collection=provenance.collection if provenance else None,
     )
     session.add(version)
     session.flush()
@@ -247,7 +290,9 @@ def _write(
     change: Change | None = None
     queued = 0
     if before is not None and plan.into_new is not None:
-        change = _change(policy.id, before, version, plan.into_new, reverted=reverted)
+        change = _change(
+            policy.id, before, version, plan.into_new, reverted=reverted, reextraction=reextraction
+        )
         session.add(change)
     if after is not None and plan.out_of_new is not None:
         if before is not None:
@@ -278,3 +323,90 @@ def _write(
         change.severity if change else "none",
         queued,
     )
+
+
+def ingest_series(
+    engine: Engine,
+    settings: Settings,
+    policy_settings: PolicySettings,
+    items: Sequence[SeriesItem],
+    *,
+    source: str,
+    in_transaction: Callable[[Session], None] | None = None,
+    pool: Executor | None = None,
+) -> list[IngestResult]:
+    """Store a time-ordered run of archived texts (an import) with as few reads and writes as possible.
+
+    Texts newer than the policy's latest version are analysed in memory, each against the one before it
+    (nothing just written is read back), then written in one transaction; ``in_transaction`` runs inside
+    it, so a caller's progress record commits with the versions. Texts that fall among existing versions
+    go through :func:`ingest_text` one by one. History never alerts. A process ``pool`` analyses the texts
+    in parallel (the analysis is pure and CPU-bound).
+    """
+    with session_scope(engine) as session:
+        policy_id = queries.get_policy(session, policy_settings.name).id
+        assert policy_id is not None
+        latest = queries.latest_version(session, policy_id)
+        latest_id, latest_at = (latest.id, latest.observed_at) if latest else (None, None)
+        previous = queries.version_text(latest) if latest else None
+    results = []
+    for item in (item for item in items if latest_at is not None and item.observed_at <= latest_at):
+        results.append(_ingest_item(engine, settings, policy_settings, item, source=source))
+    tail = [item for item in items if latest_at is None or item.observed_at > latest_at]
+    if results and tail:  # the earlier items may have moved the latest version: plan the rest afresh
+        return results + ingest_series(
+            engine, settings, policy_settings, tail, source=source, in_transaction=in_transaction, pool=pool
+        )
+    planned = _plan_series(previous, tail, pool)
+    with session_scope(engine) as session:
+        policy = queries.get_policy(session, policy_settings.name, for_update=True)
+        before = queries.latest_version(session, policy_id)
+        moved = (before.id if before else None) != latest_id
+        for item, sha, analysis in [] if moved else planned:
+            plan = _Plan(before.id if before else None, None, analysis, None)
+            result = _write(
+                session, settings, policy_settings, policy, item.text, sha, before, None, plan,
+                observed_at=item.observed_at, source=source, archived_at=item.observed_at, raw=None,
+                alerts=False, digest_group=None, event=None, provenance=item.provenance,
+                reextraction=item.reextraction,
+            )  # fmt: skip
+            results.append(result)
+            before = session.get(Version, result.version_id)  # from the identity map: no query
+        if in_transaction is not None and not moved:
+            in_transaction(session)
+    if moved:  # a live check stored a version meanwhile: place each text among the versions
+        results.extend(_ingest_item(engine, settings, policy_settings, item, source=source) for item in tail)
+        if in_transaction is not None:
+            with session_scope(engine) as session:
+                in_transaction(session)
+    return results
+
+
+def _plan_series(
+    previous: str | None, items: Sequence[SeriesItem], pool: Executor | None
+) -> list[tuple[SeriesItem, str, Analysis | None]]:
+    pairs: list[tuple[SeriesItem, str, str | None]] = []  # (item, its sha, the text it is compared with)
+    previous_sha = sha256_hex(previous) if previous is not None else None
+    for item in items:
+        sha = sha256_hex(item.text)
+        if sha == previous_sha:
+            pairs.append((item, sha, None))  # the same text again: the version's time range grows
+            continue
+        pairs.append((item, sha, previous))
+        previous, previous_sha = item.text, sha
+    compared = [(old, item.text) for item, _sha, old in pairs if old is not None]
+    if pool is not None and len(compared) > 1:
+        analyses = iter(list(pool.map(analyse, *zip(*compared, strict=True))))
+    else:
+        analyses = iter([analyse(old, new) for old, new in compared])
+    return [(item, sha, next(analyses) if old is not None else None) for item, sha, old in pairs]
+
+
+def _ingest_item(
+    engine: Engine, settings: Settings, policy_settings: PolicySettings, item: SeriesItem, *, source: str
+) -> IngestResult:
+    return ingest_text(
+        engine, settings, policy_settings, item.text, observed_at=item.observed_at, source=source,
+        archived_at=item.observed_at, alerts=False, provenance=item.provenance,
+        reextraction=item.reextraction,
+    )  # fmt: skip

@@ -32,12 +32,14 @@ def parse_severity(value: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    state: Literal["ok", "failing", "unchecked", "disabled"]
+    state: Literal["ok", "failing", "unchecked", "disabled", "archive"]
     since: datetime | None
     detail: str | None
 
 
 def health(policy: Policy) -> Health:
+    if policy.archive_only:
+        return Health("archive", None, None)  # imported history, no config entry: never checked live
     if not policy.enabled:
         return Health("disabled", None, None)
     if policy.consecutive_failures > 0:
