@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from sqlmodel import Session
 
 from monitor.config import Settings, parse_config
 from monitor.pipeline.ingest import ingest_text
-from storage import migrations, queries, texts
-from storage.codec import sha256_hex
+from storage import migrations, queries
+from storage.codec import DeltaBase, encode_text, sha256_hex, skip_delta_base
 from storage.engine import make_engine, session_scope
 from storage.models import ARCHIVE, Policy, Version
 from storage.search import (
@@ -182,23 +183,33 @@ def test_a_nul_character_in_a_text_costs_neither_the_version_nor_its_words(
     engine.dispose()
 
 
+def _insert_0001(session: Session, model: Any, **values: Any) -> int:
+    table = sa.table(
+        model.__tablename__, sa.column("id"), *(sa.column(k, model.__table__.c[k].type) for k in values)
+    )
+    return int(session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one())
+
+
 def test_the_migration_indexes_versions_stored_before_it(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     migrations.upgrade(engine, "0001")
     with session_scope(engine) as session:
-        policy = Policy(name="acme", url="https://acme.example/privacy")
-        session.add(policy)
-        session.flush()
-        assert policy.id is not None
+        # Rows as the 0001 schema holds them: the models of today have columns later migrations add.
+        policy_id = _insert_0001(session, Policy, name="acme", url="https://acme.example/privacy",
+                                 enabled=True, created_at=at(2020), consecutive_failures=0,
+                                 broken_alerted=False)  # fmt: skip
+        stored: dict[int, tuple[int, str, int]] = {}  # number -> (id, text, delta depth)
         for number, text in enumerate((V1, V2, V3), start=1):
             # Later versions are stored as deltas: the migration must follow them back to a keyframe.
-            codec, blob = texts.encode_new_version(session, policy.id, number, text)
-            session.add(Version(
-                policy_id=policy.id, number=number, text_sha256=sha256_hex(text), text_codec=codec,
-                text_blob=blob, observed_at=at(2020 + number), first_seen=at(2020 + number),
-                last_seen=at(2020 + number),
-            ))  # fmt: skip
-            session.flush()
+            base_number = skip_delta_base(number)
+            base = stored.get(base_number) if base_number is not None else None
+            codec, blob = encode_text(text, DeltaBase(base[0], base[1], base[2]) if base else None)
+            version_id = _insert_0001(session, Version,
+                policy_id=policy_id, number=number, text_sha256=sha256_hex(text), text_size=len(text),
+                text_codec=codec, text_blob=blob, source="live", observed_at=at(2020 + number),
+                first_seen=at(2020 + number), last_seen=at(2020 + number), created_at=at(2020 + number),
+            )  # fmt: skip
+            stored[number] = (version_id, text, base[2] + 1 if base and codec != "zstd" else 0)
     with Session(engine) as session:
         codecs = session.execute(sa.text("SELECT text_codec FROM versions ORDER BY number")).scalars().all()
     assert any(codec.startswith("zstd-delta:") for codec in codecs)

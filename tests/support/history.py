@@ -20,7 +20,7 @@ from monitor.config import Settings
 from monitor.pipeline.ingest import RawCapture, ingest_text
 from storage import queries, ratelimit
 from storage.engine import session_scope
-from storage.models import ARCHIVE, Alert, BackfillState, DeliveryAttempt
+from storage.models import ARCHIVE, Alert, BackfillState, DeliveryAttempt, OtaImportState
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "corpus" / "histories"
 START = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
@@ -98,6 +98,10 @@ def _add_outbox_and_state(engine: Engine) -> None:
         session.add(BackfillState(policy_id=alert.policy_id, resume_key="20150101000000", listed=12,
                                   fetched=10, new_versions=1, started_at=START,
                                   completed_at=START + timedelta(minutes=5)))
+        session.add(OtaImportState(collection_id="0" * 40, document="Acme/Privacy Policy",
+                                   collection="demo-versions", policy_id=alert.policy_id,
+                                   last_commit="1" * 40, last_committed_at=START, commits=3,
+                                   updated_at=START))
 
 
 def small_edit_history(text: str, count: int, *, seed: int = 7) -> list[str]:
