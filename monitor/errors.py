@@ -14,7 +14,9 @@ one type. The subclasses say which layer failed and, with it, what the user can 
     │                           or a script-rendered page with no browser to render it
     ├── ArchiveError            the Wayback Machine answered badly (CDX or capture)
     │   └── ArchiveRateLimited  HTTP 429 from the archive: every archive request pauses
-    └── DeliveryError           an alert could not be delivered (SMTP or webhook); it will be retried
+    ├── DeliveryError           an alert could not be delivered (SMTP or webhook); it will be retried
+    ├── SourceError             an import source (an OTA collection or declarations) cannot be read
+    └── ExportError             an export target cannot be written
 
 Site, archive and delivery errors are expected in normal operation: they are recorded, never raised
 out of a run. Config and storage errors stop the command with a non-zero exit.
@@ -91,3 +93,11 @@ class DeliveryError(PolicywatchError):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class SourceError(PolicywatchError):
+    """An import source (an Open Terms Archive collection or declarations folder) cannot be read."""
+
+
+class ExportError(PolicywatchError):
+    """An export target cannot be written."""

@@ -6,6 +6,8 @@ Heavy modules (storage, the pipeline, git reading) are imported inside the comma
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -126,3 +128,44 @@ def _print_summary(summary: ImportSummary) -> None:
     )
     if not summary.documents:
         err_console.print("no <Service>/<Terms type>.md documents matched", highlight=False)
+
+
+class Format(StrEnum):
+    ota = "ota"
+    jsonl = "jsonl"
+
+
+@app.command("export")
+@handle_errors
+def export(
+    target: Annotated[Path, typer.Argument(help="Folder to write (with --zip: the zip file, .zip added).")],
+    format: Annotated[
+        Format, typer.Option("--format", help="ota: Open Terms Archive's dataset layout; jsonl: JSON Lines.")
+    ] = Format.ota,
+    policy: Annotated[
+        list[str] | None, typer.Option("--policy", help="Only this policy (repeatable; default: all).")
+    ] = None,
+    since: SinceOption = None,
+    pack: Annotated[bool, typer.Option("--zip", help="Pack the dataset into one zip file.")] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export histories as a dataset: OTA's layout (one Markdown file per version) or JSON Lines."""
+    from monitor.cli.common import open_engine, settings_from
+    from monitor.run.export import export_dataset
+
+    settings = settings_from(config)
+    engine = open_engine(settings, readonly=True)
+    summary = export_dataset(
+        settings, engine, target, format=format.value, policies=policy or (), since=_since(since), pack=pack
+    )
+    if as_json:
+        print_json({
+            "target": str(summary.target), "format": summary.format, "policies": summary.policies,
+            "versions": summary.versions, "changes": summary.changes, "files": summary.files,
+        })  # fmt: skip
+        return
+    what = f"{summary.policies} policies, {summary.versions} versions"
+    if summary.format == "jsonl":
+        what += f", {summary.changes} changes"
+    console.print(f"exported {what} to {summary.target}", highlight=False)

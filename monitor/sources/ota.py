@@ -19,16 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.errors import PolicywatchError
+from monitor.errors import SourceError
 
 #: OTA's subject for a commit that re-extracted a document after an engine or declaration change.
 REEXTRACTION_PREFIX = "Apply technical or declaration upgrade"
 BUNDLE_SIGNATURES = (b"# v2 git bundle", b"# v3 git bundle")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-class OtaSourceError(PolicywatchError):
-    """The SOURCE is not a readable git repository or bundle, or git failed on it."""
 
 
 def document_slug(document: str) -> str:
@@ -119,7 +115,7 @@ class Collection:
             process.stdin.flush()
             header = process.stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob":
-                raise OtaSourceError(f"{self.git_dir}: object {sha} is missing or not a blob")
+                raise SourceError(f"{self.git_dir}: object {sha} is missing or not a blob")
             size = int(header[2])
             body = process.stdout.read(size)
             process.stdout.read(1)  # the newline after each object
@@ -145,7 +141,7 @@ class Collection:
     def text_at_head(self, document: str) -> bytes | None:
         try:
             return self.git("cat-file", "blob", f"{self.head}:{document}.md")
-        except OtaSourceError:
+        except SourceError:
             return None
 
 
@@ -176,10 +172,10 @@ def _git(git_dir: Path, *args: str) -> bytes:
             ["git", "--git-dir", str(git_dir), *args], capture_output=True, check=False, timeout=600
         )
     except FileNotFoundError:
-        raise OtaSourceError("git is not installed (needed to read Open Terms Archive collections)") from None
+        raise SourceError("git is not installed (needed to read Open Terms Archive collections)") from None
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise OtaSourceError(f"{git_dir}: git {args[0]} failed: {message[-1] if message else 'no output'}")
+        raise SourceError(f"{git_dir}: git {args[0]} failed: {message[-1] if message else 'no output'}")
     return completed.stdout
 
 
@@ -192,16 +188,16 @@ def _is_bundle(path: Path) -> bool:
 
 def _git_dir_of(path: Path) -> Path:
     if not path.is_dir():
-        raise OtaSourceError(f"{path}: not a git repository, bare repository or bundle")
+        raise SourceError(f"{path}: not a git repository, bare repository or bundle")
     try:
         completed = subprocess.run(
             ["git", "-C", str(path), "rev-parse", "--absolute-git-dir"],
             capture_output=True, check=False, timeout=60,
         )  # fmt: skip
     except FileNotFoundError:
-        raise OtaSourceError("git is not installed (needed to read Open Terms Archive collections)") from None
+        raise SourceError("git is not installed (needed to read Open Terms Archive collections)") from None
     if completed.returncode != 0:
-        raise OtaSourceError(f"{path}: not a git repository, bare repository or bundle")
+        raise SourceError(f"{path}: not a git repository, bare repository or bundle")
     return Path(completed.stdout.decode().strip())
 
 
@@ -223,7 +219,7 @@ def open_collection(
     """Open a clone, a bare repository or a bundle for reading; a bundle is cloned to a temporary folder."""
     path = Path(source).expanduser()
     if not path.exists():
-        raise OtaSourceError(f"{path}: no such file or directory")
+        raise SourceError(f"{path}: no such file or directory")
     scratch: Path | None = None
     try:
         if _is_bundle(path):
@@ -235,7 +231,7 @@ def open_collection(
             )  # fmt: skip
             if completed.returncode != 0:
                 message = completed.stderr.decode("utf-8", "replace").strip()
-                raise OtaSourceError(f"{path}: cannot read the bundle: {message}")
+                raise SourceError(f"{path}: cannot read the bundle: {message}")
         else:
             git_dir = _git_dir_of(path)
         head = _git(git_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
