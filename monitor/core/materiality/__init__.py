@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING
 
 from monitor.core.materiality.anomaly import detect_anomaly
 from monitor.core.materiality.clause_rules import NOT_MATERIAL, TextKeys, judge_change
+from monitor.core.materiality.language import SUPPORTED_LANGUAGES, base_language, lexicon_for
 from monitor.core.materiality.lexicon import CATEGORIES
 from monitor.core.materiality.summary import combine_direction, document_categories, max_severity, summarise
 from monitor.core.materiality.types import SEVERITY_ORDER, ChangeJudgement, Direction, Judgement, Severity
@@ -77,44 +78,39 @@ __all__ = [
     "ChangeJudgement",
     "Direction",
     "Judgement",
+    "SUPPORTED_LANGUAGES",
     "Severity",
     "classify",
     "detect_anomaly",
 ]
 
 
-def classify(old_text: str | None, new_text: str, diff: ClauseDiff) -> Judgement:
-    """Judge the change from ``old_text`` to ``new_text`` whose clause diff is ``diff``."""
+def classify(old_text: str | None, new_text: str, diff: ClauseDiff, *, language: str = "en") -> Judgement:
+    """Judge the change from ``old_text`` to ``new_text`` whose clause diff is ``diff``, written in
+    ``language`` (ISO 639-1; the version's detected language). A language without a lexicon is judged
+    ``supported=False``: never material, and the summary says the judgement could not be made."""
     changes = diff.changes
+    code = base_language(language)
+    lex = lexicon_for(code)
     # A language switch rewrites nearly every clause; when most clauses are unchanged, skip the model.
     check_language = old_text is not None and len(changes) > diff.unchanged
     anomaly = detect_anomaly(old_text, new_text, check_language=check_language)
-    if anomaly:
+    if anomaly or lex is None:
         judged = tuple(NOT_MATERIAL for _ in changes)
-        return Judgement(
-            False,
-            "none",
-            (),
-            "neutral",
-            anomaly,
-            summarise(judged, "none", "neutral", (), anomaly, len(changes)),
-            judged,
+        summary = (
+            summarise(judged, "none", "neutral", (), anomaly, len(changes))
+            if anomaly
+            else f"judgement: unsupported language ({code})"
         )
+        return Judgement(False, "none", (), "neutral", anomaly, summary, judged, code, lex is not None)
     keys = TextKeys(old_text, new_text)
-    judged = tuple(judge_change(c, keys) for c in changes)
+    judged = tuple(judge_change(c, keys, lex) for c in changes)
     material = [j for j in judged if j.material]
     if not material:
-        return Judgement(
-            False,
-            "none",
-            (),
-            "neutral",
-            None,
-            summarise(judged, "none", "neutral", (), None, len(changes)),
-            judged,
-        )
+        summary = summarise(judged, "none", "neutral", (), None, len(changes))
+        return Judgement(False, "none", (), "neutral", None, summary, judged, code, True)
     severity = max_severity([j.severity for j in material])
     direction = combine_direction(material)
     categories = document_categories(material)
     summary = summarise(judged, severity, direction, categories, None, len(changes))
-    return Judgement(True, severity, categories, direction, None, summary, judged)
+    return Judgement(True, severity, categories, direction, None, summary, judged, code, True)

@@ -17,41 +17,17 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from monitor.core.materiality import headings, lexicon, practice, terms, topics
+from monitor.core.materiality import lexicon, practice, terms
 from monitor.core.materiality.types import ChangeJudgement, Direction, Severity
 from monitor.core.materiality.wording import WordDelta, phrase, plain, squash, substantive_delta
 
 if TYPE_CHECKING:
     from monitor.core.clauses import Clause
+    from monitor.core.materiality.language import Lexicon
     from monitor.core.diff import ClauseChange
 
 NOT_MATERIAL: Final = ChangeJudgement(False, "none", (), "neutral", ())
 
-_DATE_LINE: Final = re.compile(
-    r"^\W*(?:last\s+)?(?:updated|effective|modified|revised|version|date|as of|previous version"
-    r"|valid from)\b",
-    re.I,
-)
-_CHROME: Final = re.compile(
-    r"\b(?:accept all|reject all|allow all|accept (?:strictly )?necessary|manage (?:cookie )?preferences|"
-    r"cookie banner"
-    r"|back to top|skip to (?:main )?content|expand all|collapse all|print this page|table of contents|"
-    r"click here"
-    r"|view previous|previous versions?"
-    # An update banner names the document, not a practice ("we have updated our sharing…" is a change).
-    r"|we(?:'ve|’ve| have) (?:made (?:some )?(?:changes|updates) to|updated|changed|revised) (?:our|this|the)"
-    r" (?:privacy |cookie )?(?:policy|notice|statement|terms)"
-    r"|we(?:'d|’d| would) like to use cookies|(?:this|our) (?:web)?site uses cookies|by clicking)\b"
-    # A bare pointer to another document states no practice of its own.
-    r"|^\W*(?:for more (?:details|information)[^.]{0,40},\s*)?(?:please )?(?:read|see|visit|refer to|review)"
-    r" (?:our|the) [^.]{0,60}(?:policy|notice|page|article|section)\W*$",
-    re.I,
-)
-_VERB: Final = re.compile(
-    r"\b(?:we|you|they|it|this|these|our|your)\b(?:\W+\w+){0,6}?\W+(?:\w+(?:s|ed|e)|may|will|can|must|is|are|do|does)\b"
-    r"|\b(?:used|shared|collected|stored|retained|deleted|processed|sold|disclosed|transferred)\b",
-    re.I,
-)
 _HIGH_CATEGORIES: Final = frozenset({"sale", "sensitive_data"})
 
 
@@ -91,35 +67,35 @@ def _quote(text: str, limit: int = 90) -> str:
     return f'"{text[:limit]}{"…" if len(text) > limit else ""}"'
 
 
-def _states_practice(text: str) -> bool:
+def _states_practice(text: str, lex: Lexicon) -> bool:
     """A sentence with an actor and verb, or a table row / list item (cookie tables, data lists)."""
     stripped = text.strip()
-    if _DATE_LINE.search(plain(stripped)) and len(stripped) < 160:
+    if lex.date_line.search(plain(stripped)) and len(stripped) < 160:
         return False
-    if _CHROME.search(plain(stripped).strip()):
+    if lex.chrome.search(plain(stripped).strip()):
         return False
-    words = re.findall(r"[A-Za-z]{2,}", plain(stripped))
+    words = re.findall(r"[^\W\d_]{2,}", plain(stripped))
     if len(words) < 3:
         return False
-    return bool(_VERB.search(stripped)) or stripped.count("|") >= 2 or len(words) >= 6
+    return bool(lex.verb.search(stripped)) or stripped.count("|") >= 2 or len(words) >= 6
 
 
-def clause_categories(clause: Clause) -> set[str]:
-    found = topics.topic_categories(plain(clause.text))
-    return found or headings.heading_categories(clause.section)
+def clause_categories(clause: Clause, lex: Lexicon) -> set[str]:
+    found = lex.categories(plain(clause.text))
+    return found or lex.heading_categories(clause.section)
 
 
-def _terms(text: str, *, rights_context: bool) -> dict[tuple[str, str], str]:
+def _terms(text: str, lex: Lexicon, *, rights_context: bool) -> dict[tuple[str, str], str]:
     """(kind, label) → category for the named terms in a text."""
     out: dict[tuple[str, str], str] = {}
-    for term in terms.TERMS:
+    for term in lex.terms:
         if term.kind == "right" and not rights_context:
             continue
         if term.pattern.search(text):
             out[(term.kind, term.label)] = term.category
-    if terms.TRANSFER_CONTEXT.search(text):
-        for m in terms.COUNTRY_RX.finditer(text):
-            out[("country", terms.COUNTRY_NAME.get(m.group(0).lower(), m.group(0)))] = (
+    if lex.transfer_context.search(text):
+        for m in lex.country.finditer(text):
+            out[("country", lex.country_name.get(m.group(0).lower(), m.group(0)))] = (
                 "international_transfer"
             )
     # A more specific label makes the generic one redundant ("precise location" over "location").
@@ -133,21 +109,21 @@ def _terms(text: str, *, rights_context: bool) -> dict[tuple[str, str], str]:
     return out
 
 
-def _sentence_negated(text: str, needle: re.Pattern[str]) -> bool:
+def _sentence_negated(text: str, needle: re.Pattern[str], lex: Lexicon) -> bool:
     for sentence in re.split(r"(?<=[.;:!?])\s+", text):
         if needle.search(sentence):
-            return bool(terms.NEGATION_CUE.search(sentence))
+            return bool(lex.negation_cue.search(sentence))
     return False
 
 
-def _durations_change(old: str, new: str, found: _Found, cats: set[str]) -> None:
-    old_d, new_d = terms.durations(old), terms.durations(new)
+def _durations_change(old: str, new: str, found: _Found, cats: set[str], lex: Lexicon) -> None:
+    old_d, new_d = terms.durations(old, lex), terms.durations(new, lex)
     old_set, new_set = {round(d, 3) for _, d in old_d}, {round(d, 3) for _, d in new_d}
-    open_old, open_new = terms.OPEN_ENDED.search(old), terms.OPEN_ENDED.search(new)
-    after_old, after_new = terms.AFTER_CLOSURE.search(old), terms.AFTER_CLOSURE.search(new)
+    open_old, open_new = lex.open_ended.search(old), lex.open_ended.search(new)
+    after_old, after_new = lex.after_closure.search(old), lex.after_closure.search(new)
     if old_set == new_set and bool(open_old) == bool(open_new) and bool(after_old) == bool(after_new):
         return
-    if terms.RESPONSE_CONTEXT.search(new) and not terms.RETENTION_CONTEXT.search(new):
+    if lex.response_context.search(new) and not lex.retention_context.search(new):
         kind, cat = "response time", "user_rights"
     elif "advertising" in cats and ("cookie" in new.lower() or "cookie" in old.lower()):
         kind, cat = "cookie lifetime", "advertising"
@@ -181,9 +157,9 @@ def _ages(ages: set[int]) -> str:
     return "/".join(map(str, sorted(ages)))
 
 
-def _age_change(old: str, new: str, found: _Found) -> None:
-    old_a = {int(m.group(1)) for m in terms.AGE.finditer(old)}
-    new_a = {int(m.group(1)) for m in terms.AGE.finditer(new)}
+def _age_change(old: str, new: str, found: _Found, lex: Lexicon) -> None:
+    old_a = {int(m.group(1)) for m in lex.age.finditer(old)}
+    new_a = {int(m.group(1)) for m in lex.age.finditer(new)}
     if old_a and new_a and old_a != new_a:
         lower = min(new_a) < min(old_a)
         found.add(
@@ -194,70 +170,70 @@ def _age_change(old: str, new: str, found: _Found) -> None:
         )
 
 
-def _modified(change: ClauseChange) -> ChangeJudgement:
+def _modified(change: ClauseChange, lex: Lexicon) -> ChangeJudgement:
     assert change.old is not None and change.new is not None
     delta = substantive_delta(change.old.text, change.new.text)
     if delta.empty:
         return NOT_MATERIAL
     old, new = plain(change.old.text), plain(change.new.text)
-    cats = topics.topic_categories(old) | topics.topic_categories(new)
+    cats = lex.categories(old) | lex.categories(new)
     found = _Found()
-    _flip_rules(old, new, delta, cats, found)
-    _durations_change(old, new, found, cats)
-    _age_change(old, new, found)
-    _term_rules(old, new, cats, found)
+    _flip_rules(old, new, delta, cats, found, lex)
+    _durations_change(old, new, found, cats, lex)
+    _age_change(old, new, found, lex)
+    _term_rules(old, new, cats, found, lex)
     if not found.reasons:
         changed = " ".join(delta.removed + delta.added)
-        changed_cats = topics.topic_categories(changed) & cats
+        changed_cats = lex.categories(changed) & cats
         content = [t for t in delta.removed + delta.added if len(t) > 3]
         if not changed_cats or len(content) < 4:
             return NOT_MATERIAL
         found.add(f'wording changed: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"', changed_cats)
     if not found.categories:
-        found.categories = cats or headings.heading_categories(change.new.section)
+        found.categories = cats or lex.heading_categories(change.new.section)
     return _judgement(found)
 
 
-def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Found) -> None:
-    neg_old, neg_new = terms.negated_verbs(old), terms.negated_verbs(new)
+def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Found, lex: Lexicon) -> None:
+    neg_old, neg_new = terms.negated_verbs(old, lex), terms.negated_verbs(new, lex)
     for stem, before in neg_old.items():
         if stem not in neg_new:
-            after = terms.affirmed_phrase(new, stem) or phrase(delta.added, 6)
-            flip = practice.flip_cats(stem, new, cats)
+            after = terms.affirmed_phrase(new, stem, lex) or phrase(delta.added, 6)
+            flip = practice.flip_cats(stem, new, cats, lex)
             found.add(f'negation removed: "{before}" → "{after}"', flip, less=True, high=True)
     for stem, after in neg_new.items():
         if stem not in neg_old:
-            before = terms.affirmed_phrase(old, stem) or phrase(delta.removed, 6)
+            before = terms.affirmed_phrase(old, stem, lex) or phrase(delta.removed, 6)
             found.add(
                 f'negation added: "{before}" → "{after}"',
-                practice.flip_cats(stem, new, cats),
+                practice.flip_cats(stem, new, cats, lex),
                 more=True,
                 high=True,
             )
-    focus = practice.focus(delta, cats)
+    focus = practice.focus(delta, cats, lex)
     removed, added = set(delta.removed), set(delta.added)
     if neg_old and not found.reasons and delta.removed and not delta.added and set(neg_old) <= set(neg_new):
         # Words dropped from a "we do not …" sentence narrow the promise (a plan or party left out).
         stem = min(neg_old)
         found.add(
             f'protection narrowed: "{phrase(delta.removed, 8)}" dropped from "{neg_old[stem]}"',
-            practice.flip_cats(stem, old, cats),
+            practice.flip_cats(stem, old, cats, lex),
             less=True,
         )
-    if (removed & terms.LIMITERS) - added:
+    if (removed & lex.limiters) - added:
         found.add(f'restriction removed: "{phrase(delta.removed, 8)}"', focus, less=True)
-    elif (added & terms.LIMITERS) - removed:
+    elif (added & lex.limiters) - removed:
         found.add(f'restriction added: "{phrase(delta.added, 8)}"', focus, more=True)
-    qualifiers = (added & terms.QUALIFIERS) - removed
+    qualifiers = (added & lex.qualifiers) - removed
     if qualifiers and not found.reasons:
         found.add(f'qualifier added: "{phrase(delta.added, 8)}"', focus, less=True)
-    if (removed & terms.STRONG_MODALS) and (added & terms.WEAK_MODALS) and not (removed & terms.WEAK_MODALS):
+    if (removed & lex.strong_modals) and (added & lex.weak_modals) and not (removed & lex.weak_modals):
         found.add(
             f'commitment weakened: "{phrase(delta.removed, 6)}" → "{phrase(delta.added, 6)}"',
             focus,
             less=True,
         )
-    if "without" in added and "notice" in new and "without" not in removed:
+    if (added & lex.without) and lex.notice.search(new) and not (removed & lex.without):
         found.add(
             f'notice weakened: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"',
             {"policy_change"} if "policy_change" in cats else focus,
@@ -265,17 +241,17 @@ def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Fo
         )
 
 
-def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
+def _term_rules(old: str, new: str, cats: set[str], found: _Found, lex: Lexicon) -> None:
     rights = "user_rights" in cats
-    old_t, new_t = _terms(old, rights_context=rights), _terms(new, rights_context=rights)
+    old_t, new_t = _terms(old, lex, rights_context=rights), _terms(new, lex, rights_context=rights)
     # Dict order, not set order: reasons must come out the same in every process.
     for key in [key for key in new_t if key not in old_t]:
         kind, label = key
         cat = new_t[key]
         pattern = re.compile(re.escape(label.split()[0]), re.I)
-        negated = _sentence_negated(new, pattern)
+        negated = _sentence_negated(new, pattern, lex)
         protective_kind = kind in ("right", "safeguard") or (kind == "notice")
-        more = negated != protective_kind and not (kind == "notice" and "without" in new)
+        more = negated != protective_kind and not (kind == "notice" and any(w in new for w in lex.without))
         high = (
             cat in _HIGH_CATEGORIES or (kind == "purpose" and label == "AI model training") or kind == "party"
         )
@@ -291,7 +267,7 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
         cat = old_t[key]
         protective_kind = kind in ("right", "safeguard", "notice")
         pattern = re.compile(re.escape(label.split()[0]), re.I)
-        negated = _sentence_negated(old, pattern)
+        negated = _sentence_negated(old, pattern, lex)
         less = protective_kind != negated
         found.add(
             f"{kind} removed: {label}",
@@ -302,10 +278,10 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found) -> None:
         )
 
 
-def _added_or_removed(clause: Clause, *, added: bool, keys: TextKeys) -> ChangeJudgement:
-    if not _states_practice(clause.text):
+def _added_or_removed(clause: Clause, lex: Lexicon, *, added: bool, keys: TextKeys) -> ChangeJudgement:
+    if not _states_practice(clause.text, lex):
         return NOT_MATERIAL
-    cats = clause_categories(clause)
+    cats = clause_categories(clause, lex)
     if not cats:
         return NOT_MATERIAL
     words = squash(clause.text).split()
@@ -319,9 +295,9 @@ def _added_or_removed(clause: Clause, *, added: bool, keys: TextKeys) -> ChangeJ
         found.add(reason, cats)  # who to contact changed: no effect on protection either way
     else:
         # Adding a practice or removing a protection makes the policy less protective.
-        less = practice.protective(text) != added
+        less = practice.protective(text, lex) != added
         found.add(reason, cats, less=less, more=not less)
-    named = _terms(text, rights_context="user_rights" in cats)
+    named = _terms(text, lex, rights_context="user_rights" in cats)
     interesting = [(k, lbl) for (k, lbl), c in named.items() if c in cats and k != "notice"]
     for kind, label in interesting[:4]:
         found.reasons.append(
@@ -362,14 +338,14 @@ def _judgement(found: _Found) -> ChangeJudgement:
     )
 
 
-def judge_change(change: ClauseChange, keys: TextKeys) -> ChangeJudgement:
+def judge_change(change: ClauseChange, keys: TextKeys, lex: Lexicon) -> ChangeJudgement:
     """One ClauseChange → ChangeJudgement; ``keys`` gives the whole texts for duplicate checks."""
     if change.kind == "moved":
         return NOT_MATERIAL
     if change.kind == "modified" and change.old is not None and change.new is not None:
-        return _modified(change)
+        return _modified(change, lex)
     if change.kind == "added" and change.new is not None:
-        return _added_or_removed(change.new, added=True, keys=keys)
+        return _added_or_removed(change.new, lex, added=True, keys=keys)
     if change.kind == "removed" and change.old is not None:
-        return _added_or_removed(change.old, added=False, keys=keys)
+        return _added_or_removed(change.old, lex, added=False, keys=keys)
     return NOT_MATERIAL

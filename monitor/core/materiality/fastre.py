@@ -19,7 +19,7 @@ import re._parser as sp
 from functools import lru_cache
 from typing import Any, Final
 
-_WORD: Final = re.compile(r"[a-z0-9]+")
+_WORD: Final = re.compile(r"[^\W_]+")  # any script: French and German words have accents
 _MAX_PREFIX: Final = 6
 
 

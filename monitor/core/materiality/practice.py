@@ -15,14 +15,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final
 
-from monitor.core.materiality import terms
-from monitor.core.materiality.topics import topic_categories
-
 if TYPE_CHECKING:
+    from monitor.core.materiality.language import Lexicon
     from monitor.core.materiality.wording import WordDelta
 
 # What a clause promises the user: a right or choice, a "we do not" promise, consent, deletion, a safeguard.
-_PROTECTIVE: Final = re.compile(
+PROTECTIVE: Final = re.compile(
     r"\b(?:you (?:can|may|have the right to|are entitled to|will be able to)|right to|opt[- ]?out|withdraw|"
     r"we will (?:notify|ask|inform)|encrypt(?:s|ed|ion)?|not (?:be )?(?:used|shared|sold)|"
     r"(?:only )?with your (?:prior |express |explicit |affirmative )?(?:opt-in )?consent|(?:turn|switch) off"
@@ -35,13 +33,13 @@ _PROTECTIVE: Final = re.compile(
     re.I,
 )
 # Disclaiming responsibility for data ("we do not secure data from third-party apps") protects no one.
-_DISCLAIMER: Final = re.compile(
+DISCLAIMER: Final = re.compile(
     r"\b(?:not|cannot|n't) (?:\w+ ){0,2}(?:secure|protect|control|guarantee|warrant|be (?:held )?"
     r"(?:responsible|liable))\b",
     re.I,
 )
 # An affirmative practice with the service or a recipient as actor ("we may share", "partners use").
-_EXPANDING: Final = re.compile(
+EXPANDING: Final = re.compile(
     r"\b(?:we|our (?:\w+ )?(?:partners|affiliates|providers)|partners|they|third parties|advertisers)\s+"
     r"(?:(?:may|might|can|will|also|could|would|to|and)\s+){0,3}(?:\w+ly\s+)?(?:sell|share|disclose|rent|"
     r"lease|transfer|collect|track|use|train|retain|keep|store|process|combine|infer|analy[sz]e|link|"
@@ -49,7 +47,7 @@ _EXPANDING: Final = re.compile(
     re.I,
 )
 # The category a practice verb speaks to when its negation flips (the object adds specific categories).
-_VERB_CATEGORY: Final = {
+VERB_CATEGORY: Final = {
     "sell": "sale", "sold": "sale", "rent": "sale", "leas": "sale", "shar": "sharing", "disclos": "sharing",
     "transfer": "sharing", "collect": "collection", "track": "advertising", "target": "advertising",
     "market": "advertising", "profil": "purpose", "train": "purpose", "us": "purpose", "use": "purpose",
@@ -59,9 +57,9 @@ _VERB_CATEGORY: Final = {
 _SPECIFIC: Final = frozenset({"sale", "sensitive_data", "children", "advertising"})
 
 
-def _verb_category(stem: str) -> str | None:
+def _verb_category(stem: str, lex: Lexicon) -> str | None:
     return next(
-        (c for k, c in _VERB_CATEGORY.items() if stem == k or (len(k) > 4 and stem.startswith(k))), None
+        (c for k, c in lex.verb_category.items() if stem == k or (len(k) > 4 and stem.startswith(k))), None
     )
 
 
@@ -70,29 +68,29 @@ def _sharpen(found: set[str]) -> set[str]:
     return found - {"collection"} if found & _SPECIFIC else found
 
 
-def flip_cats(stem: str, text: str, cats: set[str]) -> set[str]:
+def flip_cats(stem: str, text: str, cats: set[str], lex: Lexicon) -> set[str]:
     """Categories of a negation flip: the verb's own category plus specific categories of its sentence."""
-    verb = _verb_category(stem)
+    verb = _verb_category(stem, lex)
     sentence = next((x for x in re.split(r"(?<=[.;:!?])\s+", text) if stem in x), text)
-    found = ({verb} if verb else set()) | (topic_categories(sentence) & _SPECIFIC)
+    found = ({verb} if verb else set()) | (lex.categories(sentence) & _SPECIFIC)
     return _sharpen(found) or cats
 
 
-def focus(delta: WordDelta, cats: set[str]) -> set[str]:
+def focus(delta: WordDelta, cats: set[str], lex: Lexicon) -> set[str]:
     """Categories the changed words themselves name, within the clause's categories (else the clause's)."""
-    changed = topic_categories(" ".join(delta.removed + delta.added)) & cats
+    changed = lex.categories(" ".join(delta.removed + delta.added)) & cats
     return _sharpen(changed or cats)
 
 
-def protective(text: str) -> bool:
+def protective(text: str, lex: Lexicon) -> bool:
     """A clause that states a protection and no new practice of its own ("we will not sell…", "you can…")."""
-    if _DISCLAIMER.search(text):
+    if lex.disclaimer.search(text):
         return False
-    negated = [m.span() for m in terms.NEGATED_PRACTICE.finditer(text)]
+    negated = [m.span() for m in lex.negated_practice.finditer(text)]
     practice = any(
         not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in negated)
-        for m in _EXPANDING.finditer(text)
+        for m in lex.expanding.finditer(text)
     )
     if negated and not practice:
         return True
-    return bool(_PROTECTIVE.search(text)) and not practice
+    return bool(lex.protective.search(text)) and not practice

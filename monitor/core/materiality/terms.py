@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from monitor.core.materiality.fastre import Lex
-from monitor.core.materiality.lexicon import NUM, NUM_WORDS
+from monitor.core.materiality.lexicon import NUM
+
+if TYPE_CHECKING:
+    from monitor.core.materiality.language import Lexicon
 
 TermKind = Literal["party", "data type", "purpose", "country", "right", "safeguard", "notice"]
 _F = re.IGNORECASE
@@ -27,8 +30,12 @@ class Term:
     pattern: Lex
 
 
-def _t(kind: TermKind, label: str, category: str, regex: str) -> Term:
+def term(kind: TermKind, label: str, category: str, regex: str) -> Term:
+    """A named term; the label is what a reason shows (in English, whatever the policy's language)."""
     return Term(kind, label, category, Lex(re.compile(rf"\b(?:{regex})\b", _F)))
+
+
+_t = term
 
 
 TERMS: Final[tuple[Term, ...]] = (
@@ -316,16 +323,22 @@ def verb_stem(word: str) -> str:
     return w
 
 
-def negated_verbs(text: str) -> dict[str, str]:
+def negated_verbs(text: str, lex: Lexicon) -> dict[str, str]:
     """Practice verbs under a negation, stem → the matched phrase ("sell" → "do not sell")."""
-    return {verb_stem(m.group(1)): m.group(0) for m in NEGATED_PRACTICE.finditer(text)}
+    out: dict[str, str] = {}
+    for m in lex.negated_practice.finditer(text):
+        verb = next((g for g in m.groups() if g), None)
+        if verb:
+            out.setdefault(lex.stem(verb), m.group(0))
+    return out
 
 
-def affirmed_phrase(text: str, stem: str) -> str | None:
+def affirmed_phrase(text: str, stem: str, lex: Lexicon) -> str | None:
     """The first affirmative use of a practice verb with this stem, e.g. "may sell"."""
-    for pattern in AFFIRMED_PRACTICE:
+    for pattern in lex.affirmed_practice:
         for m in pattern.finditer(text):
-            if verb_stem(m.group(1)) == stem:
+            verb = next((g for g in m.groups() if g), None)
+            if verb and lex.stem(verb) == stem:
                 return m.group(0)
     return None
 
@@ -354,14 +367,20 @@ AFTER_CLOSURE: Final = re.compile(
 )
 
 
-def durations(text: str) -> list[tuple[str, float]]:
-    """(phrase, days) for every explicit duration ("30 days", "ten years")."""
+def unit_days(unit: str) -> float:
+    return _UNIT_DAYS.get(re.sub(r"^calendar ", "", unit.lower()), 1.0)
+
+
+def durations(text: str, lex: Lexicon) -> list[tuple[str, float]]:
+    """(phrase, days) for every explicit duration ("30 days", "ten years", "trente jours")."""
     out: list[tuple[str, float]] = []
-    for m in DURATION.finditer(text):
+    for m in lex.duration.finditer(text):
         raw = m.group(1).lower()
-        value = float(NUM_WORDS[raw]) if raw in NUM_WORDS else float(raw.replace(",", ""))
-        unit = re.sub(r"^calendar ", "", m.group(2).lower())
-        out.append((m.group(0), value * _UNIT_DAYS.get(unit, 1)))
+        try:
+            value = float(lex.num_words[raw]) if raw in lex.num_words else float(raw.replace(",", "" if lex.code == "en" else "."))
+        except ValueError:
+            continue
+        out.append((m.group(0), value * lex.unit_days(m.group(2))))
     return out
 
 

@@ -31,6 +31,8 @@ class Judgement:
     severity: Severity
     categories: tuple[str, ...]
     direction: Direction
-    anomaly: str | None  # error_page | bot_wall | login_wall | too_short | language_changed | None
+    anomaly: str | None  # error_page | partial_capture | bot_wall | login_wall | too_short | language_changed
     summary: str
     changes: tuple[ChangeJudgement, ...]
+    language: str = "en"  # the lexicon the judgement used (ISO 639-1)
+    supported: bool = True  # False: no lexicon for the language, so no judgement was made

@@ -21,14 +21,18 @@ _URL: Final = re.compile(r"(?:https?://|mailto:|www\.)\S+|\(#[^)]*\)", re.IGNORE
 _HTML: Final = re.compile(r"<[^>]{1,40}>")
 _INVISIBLE: Final = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _DIGIT: Final = re.compile(r"\d")
-_TOKEN: Final = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# Words of any script; an English contraction keeps its suffix ("don't"), a French elision splits ("l'accès").
+_TOKEN: Final = re.compile(r"[^\W_]+(?:['’](?:t|s|re|ll|ve|d|m)\b)?")
 _M: Final = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    # French and German month names: a re-dated French or German policy is as cosmetic as an English one.
+    r"|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre"
+    r"|januar|februar|m[äa]rz|juni|juli|oktober|dezember)\.?"
 )
 # Dates are masked before comparison: a changed date is never a change of practice.
 _DATE: Final = re.compile(
-    rf"\b(?:{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_M},?\s+\d{{4}}"
+    rf"\b(?:{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th|er)?\.?\s+(?:of\s+)?{_M},?\s+\d{{4}}"
     rf"|{_M},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|{_M}\s+\d{{1,2}}(?:st|nd|rd|th)?\b)",
     re.IGNORECASE,
 )
@@ -47,6 +51,9 @@ MONTHS: Final = frozenset(
         "october",
         "november",
         "december",
+        "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout",
+        "septembre", "octobre", "novembre", "décembre", "januar", "februar", "märz", "juni", "juli",
+        "oktober", "dezember",
         "jan",
         "feb",
         "mar",
@@ -73,6 +80,7 @@ _DATE_WORDS: Final = MONTHS | {
     "on",
     "version",
     "previous",
+    "mise", "jour", "dernière", "le", "du", "en", "vigueur", "er", "stand", "zuletzt", "aktualisiert", "am",
     "st",
     "nd",
     "rd",
@@ -112,6 +120,11 @@ FILLER: Final = frozenset(
         "is",
         "are",
         "be",
+        # French and German articles, prepositions and possessives ("et"/"ou", "und"/"oder" stay meaningful)
+        "le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "à", "au", "aux", "ce", "cette", "ces",
+        "également", "notamment", "ainsi", "votre", "vos", "notre", "nos", "leur", "leurs", "qui", "que", "en",
+        "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "zu", "von", "mit",
+        "für", "auf", "im", "am", "bei", "auch", "ihre", "ihr", "ihren", "unsere", "unser", "unseren",
     ]
 )
 # Wording swaps that do not change meaning in policy text; both directions are accepted.
@@ -183,6 +196,9 @@ _MEANINGFUL: Final = frozenset(
         "do",
         "does",
         "did",
+        "ne", "n", "pas", "plus", "jamais", "aucun", "aucune", "pouvons", "pourrons", "peut", "pourra",
+        "devons", "nicht", "kein", "keine", "niemals", "können", "kann", "dürfen", "werden", "müssen", "nur",
+        "uniquement", "seulement", "jours", "mois", "ans", "tage", "monate", "jahre",
     ]
 )
 
