@@ -62,11 +62,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from monitor.core.materiality.anomaly import detect_anomaly
+from monitor.core.materiality.anomaly import detect_anomaly, detect_partial
 from monitor.core.materiality.clause_rules import NOT_MATERIAL, TextKeys, judge_change
 from monitor.core.materiality.language import SUPPORTED_LANGUAGES, base_language, lexicon_for
 from monitor.core.materiality.lexicon import CATEGORIES
 from monitor.core.materiality.summary import combine_direction, document_categories, max_severity, summarise
+from monitor.core.materiality.wording import same_wording
 from monitor.core.materiality.types import SEVERITY_ORDER, ChangeJudgement, Direction, Judgement, Severity
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def classify(old_text: str | None, new_text: str, diff: ClauseDiff, *, language:
     lex = lexicon_for(code)
     # A language switch rewrites nearly every clause; when most clauses are unchanged, skip the model.
     check_language = old_text is not None and len(changes) > diff.unchanged
-    anomaly = detect_anomaly(old_text, new_text, check_language=check_language)
+    anomaly = detect_anomaly(old_text, new_text, check_language=check_language) or detect_partial(diff)
     if anomaly or lex is None:
         judged = tuple(NOT_MATERIAL for _ in changes)
         summary = (
@@ -106,6 +107,9 @@ def classify(old_text: str | None, new_text: str, diff: ClauseDiff, *, language:
     keys = TextKeys(old_text, new_text)
     judged = tuple(judge_change(c, keys, lex) for c in changes)
     material = [j for j in judged if j.material]
+    if material and old_text is not None and same_wording(old_text, new_text):
+        judged = tuple(NOT_MATERIAL for _ in changes)  # a page-wide spelling or markup sweep
+        material = []
     if not material:
         summary = summarise(judged, "none", "neutral", (), None, len(changes))
         return Judgement(False, "none", (), "neutral", None, summary, judged, code, True)

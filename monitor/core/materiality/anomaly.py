@@ -1,5 +1,6 @@
 """Captures that are not policy versions: error pages, bot or login walls, near-empty or truncated texts,
-and texts that came back in another language.
+texts that came back in another language, and partial captures (an error, maintenance or geo-block notice
+in place of one section of an otherwise good page: ``detect_partial``).
 
 Signatures are weighed by position and length, so a real policy that *mentions* "page not found" or
 "captcha" is not flagged:
@@ -24,6 +25,8 @@ from monitor.core.materiality.wording import plain
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
+
+    from monitor.core.diff import ClauseDiff
 
 _SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
     "bot_wall": re.compile(
@@ -50,7 +53,18 @@ _SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
         r"|try (?:again later|reloading)|refresh (?:this|the) page|internal server error|"
         r"service (?:temporarily )?unavailable"
         r"|bad gateway|gateway time-?out|oops|no longer available"
-        r"|go back (?:home|to (?:the )?(?:home ?page|previous page))|return (?:to the )?home",
+        r"|go back (?:home|to (?:the )?(?:home ?page|previous page))|return (?:to the )?home"
+        # maintenance and geo-blocking notices
+        r"|(?:scheduled |under |down for )maintenance|we(?:'ll| will) be back soon"
+        r"|(?:not|isn't|is not) available in your (?:country|region|location)|unavailable in your (?:country|region)"
+        r"|failed to load|error loading|could not load|unable to load"
+        # French
+        r"|page introuvable|une erreur (?:s['’]est produite|est survenue|inattendue)|service (?:temporairement )?indisponible"
+        r"|en (?:cours de )?maintenance|r[ée]essa(?:yer|yez) plus tard|n['’]est pas disponible dans votre (?:pays|r[ée]gion)"
+        r"|impossible de charger|erreur de chargement"
+        # German
+        r"|seite nicht gefunden|ein fehler ist aufgetreten|wartungsarbeiten|vor[üu]bergehend nicht verf[üu]gbar"
+        r"|in ihrem land nicht verf[üu]gbar|sp[äa]ter erneut",
         re.I,
     ),
 }
@@ -131,6 +145,26 @@ def language(text: str) -> str | None:
         return None
     lang, prob = _identifier().classify(sample)
     return str(lang) if prob >= 0.95 else None
+
+
+_NOTICE_CLAUSE: Final = 400  # an error or maintenance notice is a few short lines, not a policy section
+
+
+def detect_partial(diff: ClauseDiff) -> str | None:
+    """``partial_capture`` when an error, maintenance or geo-block notice took the place of part of the page:
+    a short new clause carrying an error signature while the policy text around it disappeared."""
+    removed = sum(len(c.old.text) for c in diff.changes if c.old is not None and c.kind in ("removed", "modified"))
+    for change in diff.changes:
+        if change.new is None or change.kind not in ("added", "modified"):
+            continue
+        text = _flat(change.new.text)
+        if len(text) > _NOTICE_CLAUSE or not _SIGNATURES["error_page"].search(text):
+            continue
+        if change.old is not None and _SIGNATURES["error_page"].search(_flat(change.old.text)):
+            continue
+        if removed > 2 * len(text):
+            return "partial_capture"
+    return None
 
 
 def detect_anomaly(old_text: str | None, new_text: str, *, check_language: bool = True) -> str | None:

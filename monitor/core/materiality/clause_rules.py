@@ -80,9 +80,21 @@ def _states_practice(text: str, lex: Lexicon) -> bool:
     return bool(lex.verb.search(stripped)) or stripped.count("|") >= 2 or len(words) >= 6
 
 
+# Categories that stay even when the section is about something else: they change who is at risk or what
+# kind of data is at stake, whatever the section's topic.
+_ALWAYS: Final = frozenset({"sale", "sensitive_data", "children", "business_transfer", "legal_disclosure"})
+
+
 def clause_categories(clause: Clause, lex: Lexicon) -> set[str]:
+    """What an added or removed clause is about. Its own cues decide; when its section heading names some of
+    them, the clause is about the section's topic and its other cues are incidental ("we keep advertising
+    data for 13 months" under "How long we keep data" is a retention change)."""
     found = lex.categories(plain(clause.text))
-    return found or lex.heading_categories(clause.section)
+    heading = lex.heading_categories(clause.section)
+    if not found:
+        return heading
+    focused = found & heading
+    return (focused | (found & _ALWAYS)) if focused else found
 
 
 def _terms(text: str, lex: Lexicon, *, rights_context: bool) -> dict[tuple[str, str], str]:

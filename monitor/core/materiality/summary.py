@@ -27,6 +27,7 @@ _LABEL: Final = {
 }
 _ANOMALY: Final = {
     "error_page": "the capture is an error page, not a policy version",
+    "partial_capture": "part of the capture is an error, maintenance or geo-block notice, not policy text",
     "bot_wall": "the capture is a bot-challenge page, not a policy version",
     "login_wall": "the capture is a login page, not a policy version",
     "too_short": "the capture is empty or cut short, not a full policy version",

@@ -130,7 +130,11 @@ FILLER: Final = frozenset(
 # Wording swaps that do not change meaning in policy text; both directions are accepted.
 _SYNONYM_GROUPS: Final = (
     {"generally", "usually", "typically", "normally", "ordinarily"},
-    {"e", "g", "eg", "example", "for", "instance", "such", "as", "including"},
+    {"e", "g", "eg", "example", "for", "instance", "such", "as", "including", "like"},
+    {"while", "whilst"},
+    {"among", "amongst"},
+    {"toward", "towards"},
+    {"learned", "learnt"},
     {"utilise", "utilize", "use", "employ"},
     {"obtain", "get", "receive"},
     {"help", "assist"},
@@ -217,9 +221,40 @@ def plain(text: str) -> str:
 
 
 def squash(text: str) -> str:
-    """Lower-case, whitespace-collapsed text: a cheap key for "does this wording occur in that text"
-    (plain string methods only, so it stays fast on whole 100 kB policies)."""
+    """Lower-case, whitespace-collapsed text without Markdown escapes and emphasis ("1\\." = "1.", "**a**" =
+    "a"): a cheap key for "does this wording occur in that text" (plain string methods only, so it stays
+    fast on whole 100 kB policies)."""
+    for ch in "\\*_`":
+        text = text.replace(ch, "")
     return " ".join(text.lower().split())
+
+
+# "like" for "such as" is a regional/stylistic variant; it is skipped only when whole texts are compared.
+_DOC_SKIP: Final = frozenset({"like"})
+
+
+def same_wording(old_text: str, new_text: str) -> bool:
+    """Whether two whole texts say the same words once cosmetic differences are folded: Markdown escapes and
+    emphasis, links, dates, case and punctuation, British/American spelling across the whole policy, filler
+    words. A page-wide spelling sweep or re-escaping is then not a change, however the clauses re-segment."""
+    if abs(len(old_text) - len(new_text)) > 0.03 * max(len(old_text), len(new_text)) + 200:
+        return False  # a sweep of spellings or escapes barely changes the length; skip the word pass
+    old_n, new_n = len(old_text.split()), len(new_text.split())
+    if abs(old_n - new_n) > 0.01 * max(old_n, new_n) + 5:
+        return False
+    skip = FILLER | _DOC_SKIP
+    old = [t for t in _WORDS.findall(old_text.lower()) if t not in skip]
+    new = [t for t in _WORDS.findall(new_text.lower()) if t not in skip]
+    # Spelling variants and escapes keep the word count; anything else changes it or differs in canon form.
+    return len(old) == len(new) and all(a == b or _canon_cached(a) == _canon_cached(b) for a, b in zip(old, new, strict=True))
+
+
+_WORDS: Final = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=65536)
+def _canon_cached(word: str) -> str:
+    return _canon(word)
 
 
 def tokens(text: str) -> list[str]:
