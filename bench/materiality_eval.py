@@ -126,16 +126,19 @@ def _histories(corpus: Path) -> Iterator[Case]:
 def _pairs(folder: Path) -> Iterator[tuple[dict[str, str], Case]]:
     for entry in json.loads((folder / "labels.json").read_text(encoding="utf-8")):
         pair = folder / "pairs" / entry["pair"]
-        yield entry, Case(
-            entry["pair"],
-            (pair / "before.md").read_text(encoding="utf-8"),
-            (pair / "after.md").read_text(encoding="utf-8"),
-            bool(entry["material"]),
-            tuple(entry["categories"]),
-            entry["direction"],
-            entry.get("anomaly"),
-            entry.get("note", ""),
-            entry.get("lang", "en"),
+        yield (
+            entry,
+            Case(
+                entry["pair"],
+                (pair / "before.md").read_text(encoding="utf-8"),
+                (pair / "after.md").read_text(encoding="utf-8"),
+                bool(entry["material"]),
+                tuple(entry["categories"]),
+                entry["direction"],
+                entry.get("anomaly"),
+                entry.get("note", ""),
+                entry.get("lang", "en"),
+            ),
         )
 
 
@@ -180,7 +183,9 @@ def run_cases(cases: list[Case]) -> list[Result]:
 
 def _warm_up() -> None:
     # The language model loads once per process (~0.5 s); timings are per-pair steady state.
-    classify("warm up text " * 40, "texte de chauffe " * 40, diff_clauses(segment("a b c."), segment("d e f.")))
+    classify(
+        "warm up text " * 40, "texte de chauffe " * 40, diff_clauses(segment("a b c."), segment("d e f."))
+    )
 
 
 def run(corpus: Path) -> list[Result]:
@@ -273,7 +278,9 @@ def loo_table(per_set: dict[str, Metrics]) -> str:
 def details(name: str, results: list[Result], m: Metrics, verbose: bool) -> str:
     lines = [f"== {name}", "per category (labelled / recalled / predicted on material pairs):"]
     lines += [
-        f"  {cat:24s} {n:3d} {hit:3d} {pred:3d}" for cat, (n, hit, pred) in m.per_category.items() if n or pred
+        f"  {cat:24s} {n:3d} {hit:3d} {pred:3d}"
+        for cat, (n, hit, pred) in m.per_category.items()
+        if n or pred
     ]
     for title, rows in (("MISSES", m.misses), ("FALSE ALARMS", m.false_alarms)):
         lines.append(f"{title}: {len(rows)}")

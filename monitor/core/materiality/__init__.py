@@ -63,27 +63,43 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.core.materiality.anomaly import detect_anomaly, detect_partial
-from monitor.core.materiality.clause_rules import NOT_MATERIAL, TextKeys, judge_change
+from monitor.core.materiality.clause_rules import NOT_MATERIAL, TextKeys, judge_change, survives
 from monitor.core.materiality.language import SUPPORTED_LANGUAGES, base_language, lexicon_for
 from monitor.core.materiality.lexicon import CATEGORIES
 from monitor.core.materiality.summary import combine_direction, document_categories, max_severity, summarise
-from monitor.core.materiality.wording import same_wording
 from monitor.core.materiality.types import SEVERITY_ORDER, ChangeJudgement, Direction, Judgement, Severity
+from monitor.core.materiality.wording import same_wording
 
 if TYPE_CHECKING:
-    from monitor.core.diff import ClauseDiff
+    from monitor.core.diff import ClauseChange, ClauseDiff
 
 __all__ = [
     "CATEGORIES",
     "SEVERITY_ORDER",
+    "SUPPORTED_LANGUAGES",
     "ChangeJudgement",
     "Direction",
     "Judgement",
-    "SUPPORTED_LANGUAGES",
     "Severity",
     "classify",
     "detect_anomaly",
 ]
+
+
+def _superseded_copy(
+    changes: tuple[ClauseChange, ...], judged: tuple[ChangeJudgement, ...], keys: TextKeys
+) -> bool:
+    """Only removals are material, and most removed clauses still stand word for word in the new text: the
+    page dropped a superseded copy of the policy it already showed in its new version, which is no change of
+    practice (the few sentences that differ were the old wording, already replaced)."""
+    if any(j.material and c.kind != "removed" for c, j in zip(changes, judged, strict=True)):
+        return False
+    removed = [c.old.text for c in changes if c.kind == "removed" and c.old is not None]
+    if len(removed) < 5:
+        return False
+    new = keys.get("new")
+    surviving = sum(survives(text, new) for text in removed)
+    return surviving >= 0.6 * len(removed)
 
 
 def classify(old_text: str | None, new_text: str, diff: ClauseDiff, *, language: str = "en") -> Judgement:
@@ -107,8 +123,10 @@ def classify(old_text: str | None, new_text: str, diff: ClauseDiff, *, language:
     keys = TextKeys(old_text, new_text)
     judged = tuple(judge_change(c, keys, lex) for c in changes)
     material = [j for j in judged if j.material]
-    if material and old_text is not None and same_wording(old_text, new_text):
-        judged = tuple(NOT_MATERIAL for _ in changes)  # a page-wide spelling or markup sweep
+    if material and (
+        (old_text is not None and same_wording(old_text, new_text)) or _superseded_copy(changes, judged, keys)
+    ):
+        judged = tuple(NOT_MATERIAL for _ in changes)  # a page-wide spelling or markup sweep, or an old copy
         material = []
     if not material:
         summary = summarise(judged, "none", "neutral", (), None, len(changes))

@@ -56,14 +56,19 @@ _SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
         r"|go back (?:home|to (?:the )?(?:home ?page|previous page))|return (?:to the )?home"
         # maintenance and geo-blocking notices
         r"|(?:scheduled |under |down for )maintenance|we(?:'ll| will) be back soon"
-        r"|(?:not|isn't|is not) available in your (?:country|region|location)|unavailable in your (?:country|region)"
+        r"|(?:not|isn't|is not) available in your (?:country|region|location)"
+        r"|unavailable in your (?:country|region)"
         r"|failed to load|error loading|could not load|unable to load"
         # French
-        r"|page introuvable|une erreur (?:s['’]est produite|est survenue|inattendue)|service (?:temporairement )?indisponible"
-        r"|en (?:cours de )?maintenance|r[ée]essa(?:yer|yez) plus tard|n['’]est pas disponible dans votre (?:pays|r[ée]gion)"
+        r"|page (?:\w+ ){0,5}(?:est )?introuvable|(?:cette |la )page n['’]existe (?:pas|plus)"
+        r"|r[ée]essa(?:yer|yez) (?:plus tard|ult[ée]rieurement)|d[ée]sol[ée]s? pour (?:les|ce|la g[êe]ne) \w*"
+        r"|une erreur (?:s['’]est produite|est survenue|inattendue)|service (?:temporairement )?indisponible"
+        r"|en (?:cours de )?maintenance|n['’]est pas disponible dans votre (?:pays|r[ée]gion)"
         r"|impossible de charger|erreur de chargement"
         # German
-        r"|seite nicht gefunden|ein fehler ist aufgetreten|wartungsarbeiten|vor[üu]bergehend nicht verf[üu]gbar"
+        r"|seite (?:\w+ ){0,4}nicht gefunden|seite existiert nicht|ein fehler ist aufgetreten"
+        r"|wartungsarbeiten"
+        r"|vor[üu]bergehend nicht verf[üu]gbar"
         r"|in ihrem land nicht verf[üu]gbar|sp[äa]ter erneut",
         re.I,
     ),
@@ -153,7 +158,9 @@ _NOTICE_CLAUSE: Final = 400  # an error or maintenance notice is a few short lin
 def detect_partial(diff: ClauseDiff) -> str | None:
     """``partial_capture`` when an error, maintenance or geo-block notice took the place of part of the page:
     a short new clause carrying an error signature while the policy text around it disappeared."""
-    removed = sum(len(c.old.text) for c in diff.changes if c.old is not None and c.kind in ("removed", "modified"))
+    removed = sum(
+        len(c.old.text) for c in diff.changes if c.old is not None and c.kind in ("removed", "modified")
+    )
     for change in diff.changes:
         if change.new is None or change.kind not in ("added", "modified"):
             continue
@@ -162,7 +169,7 @@ def detect_partial(diff: ClauseDiff) -> str | None:
             continue
         if change.old is not None and _SIGNATURES["error_page"].search(_flat(change.old.text)):
             continue
-        if removed > 2 * len(text):
+        if removed > len(text):  # the notice stands where longer policy text stood
             return "partial_capture"
     return None
 

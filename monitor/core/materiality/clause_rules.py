@@ -17,14 +17,14 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from monitor.core.materiality import lexicon, practice, terms
+from monitor.core.materiality import lexicon, measures, patterns, practice, terms
 from monitor.core.materiality.types import ChangeJudgement, Direction, Severity
 from monitor.core.materiality.wording import WordDelta, phrase, plain, squash, substantive_delta
 
 if TYPE_CHECKING:
     from monitor.core.clauses import Clause
-    from monitor.core.materiality.language import Lexicon
     from monitor.core.diff import ClauseChange
+    from monitor.core.materiality.language import Lexicon
 
 NOT_MATERIAL: Final = ChangeJudgement(False, "none", (), "neutral", ())
 
@@ -107,9 +107,7 @@ def _terms(text: str, lex: Lexicon, *, rights_context: bool) -> dict[tuple[str, 
             out[(term.kind, term.label)] = term.category
     if lex.transfer_context.search(text):
         for m in lex.country.finditer(text):
-            out[("country", lex.country_name.get(m.group(0).lower(), m.group(0)))] = (
-                "international_transfer"
-            )
+            out[("country", lex.country_name.get(m.group(0).lower(), m.group(0)))] = "international_transfer"
     # A more specific label makes the generic one redundant ("precise location" over "location").
     for specific, generic in (
         (("data type", "precise location"), ("data type", "location")),
@@ -128,60 +126,6 @@ def _sentence_negated(text: str, needle: re.Pattern[str], lex: Lexicon) -> bool:
     return False
 
 
-def _durations_change(old: str, new: str, found: _Found, cats: set[str], lex: Lexicon) -> None:
-    old_d, new_d = terms.durations(old, lex), terms.durations(new, lex)
-    old_set, new_set = {round(d, 3) for _, d in old_d}, {round(d, 3) for _, d in new_d}
-    open_old, open_new = lex.open_ended.search(old), lex.open_ended.search(new)
-    after_old, after_new = lex.after_closure.search(old), lex.after_closure.search(new)
-    if old_set == new_set and bool(open_old) == bool(open_new) and bool(after_old) == bool(after_new):
-        return
-    if lex.response_context.search(new) and not lex.retention_context.search(new):
-        kind, cat = "response time", "user_rights"
-    elif "advertising" in cats and ("cookie" in new.lower() or "cookie" in old.lower()):
-        kind, cat = "cookie lifetime", "advertising"
-    else:
-        kind, cat = "retention", "retention"
-    before = old_d[0][0] if old_d else (open_old.group(0) if open_old else "")
-    after = new_d[0][0] if new_d else (open_new.group(0) if open_new else "")
-    if not before and not after:
-        return
-    old_max = max(old_set, default=0.0)
-    new_max = max(new_set, default=0.0)
-    longer = (
-        (bool(open_new) and not open_old)
-        or (bool(after_new) and not after_old)
-        or (bool(old_set) and bool(new_set) and new_max > old_max)
-    )
-    shorter = (bool(open_old) and not open_new and bool(new_set)) or (
-        bool(old_set) and bool(new_set) and new_max < old_max
-    )
-    if old_set and not new_set and not open_new:
-        found.add(f'{kind} period removed: "{before}"', {cat}, less=True)
-    elif longer:
-        found.add(f'{kind} lengthened: "{before or "unspecified"}" → "{after}"', {cat}, less=True)
-    elif shorter:
-        found.add(f'{kind} shortened: "{before}" → "{after or "unspecified"}"', {cat}, more=True)
-    else:
-        found.add(f'{kind} changed: "{before or "unspecified"}" → "{after or "unspecified"}"', {cat})
-
-
-def _ages(ages: set[int]) -> str:
-    return "/".join(map(str, sorted(ages)))
-
-
-def _age_change(old: str, new: str, found: _Found, lex: Lexicon) -> None:
-    old_a = {int(m.group(1)) for m in lex.age.finditer(old)}
-    new_a = {int(m.group(1)) for m in lex.age.finditer(new)}
-    if old_a and new_a and old_a != new_a:
-        lower = min(new_a) < min(old_a)
-        found.add(
-            f"age threshold changed: {_ages(old_a)} → {_ages(new_a)}",
-            {"children"},
-            less=lower,
-            more=not lower,
-        )
-
-
 def _modified(change: ClauseChange, lex: Lexicon) -> ChangeJudgement:
     assert change.old is not None and change.new is not None
     delta = substantive_delta(change.old.text, change.new.text)
@@ -191,9 +135,10 @@ def _modified(change: ClauseChange, lex: Lexicon) -> ChangeJudgement:
     cats = lex.categories(old) | lex.categories(new)
     found = _Found()
     _flip_rules(old, new, delta, cats, found, lex)
-    _durations_change(old, new, found, cats, lex)
-    _age_change(old, new, found, lex)
-    _term_rules(old, new, cats, found, lex)
+    scoped = _pattern_rules(old, new, delta, cats, found, lex)
+    for f in (*measures.durations_change(old, new, cats, lex), *measures.age_change(old, new, lex)):
+        found.add(f.reason, set(f.categories), less=f.less, more=f.more)
+    _term_rules(old, new, cats, found, lex, skip_countries=scoped)
     if not found.reasons:
         changed = " ".join(delta.removed + delta.added)
         changed_cats = lex.categories(changed) & cats
@@ -253,9 +198,33 @@ def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Fo
         )
 
 
-def _term_rules(old: str, new: str, cats: set[str], found: _Found, lex: Lexicon) -> None:
+def _pattern_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Found, lex: Lexicon) -> bool:
+    """Scope and strength rules (``patterns``); True when a jurisdiction list changed (countries handled)."""
+    negated = bool(lex.negated_practice.search(new) or lex.negated_practice.search(old))
+    focus = practice.focus(delta, cats, lex)
+    scope = patterns.jurisdictions(old, new, cats, lex)
+    findings = [
+        *scope,
+        *patterns.safeguard_strength(delta, cats, lex),
+        *patterns.safeguard_scope(old, new, delta, lex),
+        *patterns.conditions(new, delta, focus, lex),
+        *patterns.party_qualifier(old, new, delta, negated, lex),
+    ]
+    if not findings and not found.reasons:
+        findings = patterns.new_purpose(new, delta, lex)
+    for f in findings:
+        found.add(f.reason, set(f.categories), less=f.less, more=f.more)
+    return patterns.names_jurisdictions(old, new, lex)
+
+
+def _term_rules(
+    old: str, new: str, cats: set[str], found: _Found, lex: Lexicon, *, skip_countries: bool = False
+) -> None:
     rights = "user_rights" in cats
     old_t, new_t = _terms(old, lex, rights_context=rights), _terms(new, lex, rights_context=rights)
+    if skip_countries:
+        old_t = {k: v for k, v in old_t.items() if k[0] != "country"}
+        new_t = {k: v for k, v in new_t.items() if k[0] != "country"}
     # Dict order, not set order: reasons must come out the same in every process.
     for key in [key for key in new_t if key not in old_t]:
         kind, label = key
@@ -290,18 +259,28 @@ def _term_rules(old: str, new: str, cats: set[str], found: _Found, lex: Lexicon)
         )
 
 
+def survives(text: str, other: str) -> bool:
+    """The clause's wording occurs in the other version's squashed text (list markers and edge punctuation
+    may differ)."""
+    words = squash(text).split()
+    key = " ".join(words[1:-1] if len(words) > 4 else words)
+    return len(key) > 8 and key in other
+
+
 def _added_or_removed(clause: Clause, lex: Lexicon, *, added: bool, keys: TextKeys) -> ChangeJudgement:
     if not _states_practice(clause.text, lex):
         return NOT_MATERIAL
     cats = clause_categories(clause, lex)
     if not cats:
         return NOT_MATERIAL
-    words = squash(clause.text).split()
-    key = " ".join(words[1:-1] if len(words) > 4 else words)  # list markers and edge punctuation may differ
-    if len(key) > 8 and key in keys.get("old" if added else "new"):
+    if survives(clause.text, keys.get("old" if added else "new")):
         return NOT_MATERIAL  # the same wording survives elsewhere (split, merge, duplicate copy)
     text = plain(clause.text)
     found = _Found()
+    held = _already_held(text, lex, keys) if added else []
+    if held:
+        cats = (cats - {"collection"}) | {"purpose"}
+        found.reasons.append(f"new purpose for data already collected: {', '.join(held)}")
     reason = f"clause {'added' if added else 'removed'} ({', '.join(_ordered(cats))}): {_quote(clause.text)}"
     if cats <= {"contact"}:
         found.add(reason, cats)  # who to contact changed: no effect on protection either way
@@ -321,6 +300,18 @@ def _added_or_removed(clause: Clause, lex: Lexicon, *, added: bool, keys: TextKe
         or (added and "sharing" in cats and less)
     )
     return _judgement(found)
+
+
+def _already_held(text: str, lex: Lexicon, keys: TextKeys) -> list[str]:
+    """Data types a new use statement names that the old text already named (a new use of held data)."""
+    if not lex.use_statement.search(text) or lex.purpose_markers.isdisjoint(text.split()):
+        return []
+    old = keys.get("old")
+    return [
+        t.label
+        for t in lex.terms
+        if t.kind == "data type" and t.pattern.search(text) and t.pattern.search(old)
+    ][:3]
 
 
 def _ordered(cats: set[str]) -> list[str]:

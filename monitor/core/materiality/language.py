@@ -65,6 +65,11 @@ class Lexicon:
     date_line: re.Pattern[str]
     chrome: re.Pattern[str]
     verb: re.Pattern[str]
+    jurisdiction: re.Pattern[str]  # countries, regions and states a right or a transfer can apply to
+    condition: re.Pattern[str]  # "if", "only", "unless": a sentence that sets a condition
+    conjunctions: tuple[str, str]  # ("and", "or"): and → or in a condition loosens it
+    use_statement: re.Pattern[str]  # "we use / process / analyse …"
+    purpose_markers: frozenset[str]  # "to", "for": what introduces a purpose
     safeguard_qualifiers: Mapping[str, int] = field(default_factory=dict)  # "strong" 2 > "reasonable" 1
 
     def categories(self, text: str) -> set[str]:
@@ -120,7 +125,7 @@ _BUILDERS: Final[dict[str, Callable[[], Lexicon]]] = {"en": _english, "fr": _fre
 
 
 def base_language(language: str | None) -> str:
-    """"en-GB" / "fr_FR" / "FR" → "en" / "fr"; empty or None → "en" (the engine's historic default)."""
+    """ "en-GB" / "fr_FR" / "FR" → "en" / "fr"; empty or None → "en" (the engine's historic default)."""
     if not language:
         return "en"
     return re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0] or "en"

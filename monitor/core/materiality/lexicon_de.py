@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (lexicon tables: one pattern per line reads better than split string literals)
 """The German lexicon, written from general German policy language (DSGVO vocabulary); no labelled German
 set exists yet, so its accuracy is proved only by the rule tests. Same category ids as English; reasons stay
 in English and quote the German words."""
@@ -9,7 +10,6 @@ from typing import Final
 
 from monitor.core.materiality.fastre import AnyLex
 from monitor.core.materiality.language import Lexicon
-from monitor.core.materiality.lexicon import rx
 from monitor.core.materiality.terms import Term, term
 
 _F = re.IGNORECASE
@@ -52,7 +52,10 @@ NEGATED: Final = re.compile(
     _F,
 )
 AFFIRMED: Final = (
-    re.compile(rf"\b(?:k[öo]nnen|d[üu]rfen|werden|wird|kann|darf|m[öo]glicherweise)\s+(?:\w+\s+){{0,4}}?({_PRACTICE})", _F),
+    re.compile(
+        rf"\b(?:k[öo]nnen|d[üu]rfen|werden|wird|kann|darf|m[öo]glicherweise)\s+(?:\w+\s+){{0,4}}?({_PRACTICE})",
+        _F,
+    ),
     re.compile(rf"\b(?:wir|sie|partner)\s+(?:\w+\s+){{0,2}}?({_PRACTICE})", _F),
 )
 NEGATION_CUE: Final = re.compile(r"\b(?:nicht|niemals|nie|kein\w*|ohne|weder|noch)\b", _F)
@@ -63,7 +66,8 @@ _NUM_WORDS: Final = {
 }  # fmt: skip
 _NUM = r"\d+(?:[.,]\d+)?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True))
 DURATION: Final = re.compile(
-    rf"\b({_NUM})(?:\s*\(\d+\))?[\s-]+(stunden?|(?:werk|arbeits|kalender)?tage?n?|wochen?|monate?n?|jahre?n?)\b", _F
+    rf"\b({_NUM})(?:\s*\(\d+\))?[\s-]+(stunden?|(?:werk|arbeits|kalender)?tage?n?|wochen?|monate?n?|jahre?n?)\b",
+    _F,
 )
 
 
@@ -90,27 +94,62 @@ TERMS: Final[tuple[Term, ...]] = (
     _term("party", "analytics partners", "sharing", r"analyse(?:dienst|anbieter|partner)\w*"),
     _term("party", "partners", "sharing", r"partner(?:n|unternehmen)?|gesch[äa]ftspartner\w*"),
     _term("party", "data brokers", "sale", r"datenh[äa]ndler\w*|adressh[äa]ndler\w*"),
-    _term("party", "affiliates", "sharing", r"tochtergesellschaft\w*|konzern(?:unternehmen|gesellschaft)\w*|verbundene\w* unternehmen"),
-    _term("party", "service providers", "sharing", r"auftragsverarbeiter\w*|dienstleister\w*|unterauftragsverarbeiter\w*"),
-    _term("party", "government authorities", "legal_disclosure", r"beh[öo]rden?|strafverfolgungsbeh[öo]rden?|gerichte?n?|polizei"),
+    _term(
+        "party",
+        "affiliates",
+        "sharing",
+        r"tochtergesellschaft\w*|konzern(?:unternehmen|gesellschaft)\w*|verbundene\w* unternehmen",
+    ),
+    _term(
+        "party",
+        "service providers",
+        "sharing",
+        r"auftragsverarbeiter\w*|dienstleister\w*|unterauftragsverarbeiter\w*",
+    ),
+    _term(
+        "party",
+        "government authorities",
+        "legal_disclosure",
+        r"beh[öo]rden?|strafverfolgungsbeh[öo]rden?|gerichte?n?|polizei",
+    ),
     _term("party", "buyers", "business_transfer", r"erwerber\w*|k[äa]ufer\w*"),
     _term("data type", "biometric data", "sensitive_data", r"biometrisch\w*"),
     _term("data type", "health data", "sensitive_data", r"gesundheit\w*"),
     _term("data type", "genetic data", "sensitive_data", r"genetisch\w*"),
     _term("data type", "precise location", "sensitive_data", r"genaue\w* standort\w*|gps"),
     _term("data type", "location", "sensitive_data", r"standort\w*"),
-    _term("data type", "government ID", "sensitive_data", r"personalausweis\w*|reisepass\w*|ausweis\w*|f[üu]hrerschein\w*"),
+    _term(
+        "data type",
+        "government ID",
+        "sensitive_data",
+        r"personalausweis\w*|reisepass\w*|ausweis\w*|f[üu]hrerschein\w*",
+    ),
     _term("data type", "e-mail address", "collection", r"e-?mail-?adresse\w*"),
     _term("data type", "phone number", "collection", r"telefonnummer\w*"),
     _term("data type", "contacts", "collection", r"adressbuch|kontaktliste\w*"),
     _term("data type", "photos", "collection", r"fotos?|bilder\w*"),
     _term("data type", "messages", "collection", r"nachrichten|unterhaltungen|chats?"),
-    _term("data type", "payment information", "collection", r"zahlungs(?:daten|informationen)|kreditkarte\w*|bankverbindung\w*|iban"),
+    _term(
+        "data type",
+        "payment information",
+        "collection",
+        r"zahlungs(?:daten|informationen)|kreditkarte\w*|bankverbindung\w*|iban",
+    ),
     _term("data type", "IP address", "collection", r"ip-adresse\w*"),
-    _term("purpose", "AI model training", "purpose", r"train\w* (?:\w+ ){0,4}(?:modell\w*|ki)|k[üu]nstliche\w* intelligenz|maschinelle\w* lernen\w*|ki-(?:modell|training)\w*"),
+    _term(
+        "purpose",
+        "AI model training",
+        "purpose",
+        r"train\w* (?:\w+ ){0,4}(?:modell\w*|ki)|k[üu]nstliche\w* intelligenz|maschinelle\w* lernen\w*|ki-(?:modell|training)\w*",
+    ),
     _term("purpose", "profiling", "purpose", r"profiling|profilbildung|automatisierte\w* entscheidung\w*"),
     _term("purpose", "personalisation", "purpose", r"personalisier\w*"),
-    _term("purpose", "targeted advertising", "advertising", r"personalisierte\w* werbung|interessenbasierte\w* werbung|zielgerichtete\w* werbung|werbezwecke\w*"),
+    _term(
+        "purpose",
+        "targeted advertising",
+        "advertising",
+        r"personalisierte\w* werbung|interessenbasierte\w* werbung|zielgerichtete\w* werbung|werbezwecke\w*",
+    ),
     _term("purpose", "marketing", "advertising", r"marketing\w*|direktwerbung|newsletter\w*"),
     _term("purpose", "tracking", "advertising", r"tracking|nachverfolg\w*|cookies?"),
     _term("right", "access", "user_rights", r"auskunft\w*"),
@@ -139,7 +178,15 @@ COUNTRIES: Final = {
     "singapur": "Singapore", "türkei": "Turkey",
 }  # fmt: skip
 COUNTRY: Final = re.compile(
-    r"(?<![\w.])(?:" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?!\w)", _F
+    r"(?<![\w.])(?:" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?!\w)",
+    _F,
+)
+_REGIONS: Final = ("Kalifornien", "Virginia", "Colorado", "Connecticut", "Utah", "Texas", "Oregon", "Québec")
+JURISDICTION: Final = re.compile(
+    r"(?<![\w.])(?:"
+    + "|".join(re.escape(c) for c in sorted((*COUNTRIES, *_REGIONS), key=len, reverse=True))
+    + r")(?!\w)",
+    _F,
 )
 
 
@@ -161,8 +208,12 @@ def build() -> Lexicon:
         stem=stem,
         verb_category=VERB_CATEGORY,
         limiters=frozenset({"nur", "ausschließlich", "ausschliesslich", "lediglich", "niemals"}),
-        qualifiers=frozenset({"außer", "ausser", "sofern", "standardmäßig", "grundsätzlich", "gegebenenfalls", "ggf"}),
-        strong_modals=frozenset({"werden", "wird", "müssen", "immer", "stets", "garantieren", "verpflichten"}),
+        qualifiers=frozenset(
+            {"außer", "ausser", "sofern", "standardmäßig", "grundsätzlich", "gegebenenfalls", "ggf"}
+        ),
+        strong_modals=frozenset(
+            {"werden", "wird", "müssen", "immer", "stets", "garantieren", "verpflichten"}
+        ),
         weak_modals=frozenset({"können", "kann", "dürfen", "darf", "möglicherweise", "bemühen"}),
         without=frozenset({"ohne"}),
         notice=re.compile(r"\b(?:benachrichtig\w*|informier\w*|vorank[üu]ndigung|hinweis\w*)\b", _F),
@@ -180,5 +231,10 @@ def build() -> Lexicon:
         date_line=c.DATE_LINE,
         chrome=c.CHROME,
         verb=c.VERB,
+        jurisdiction=JURISDICTION,
+        condition=re.compile(r"\b(?:wenn|falls|sofern|nur|soweit|solange)\b", _F),
+        conjunctions=("und", "oder"),
+        use_statement=re.compile(r"\b(?:verwend\w*|nutz\w*|verarbeit\w*|analysier\w*)\b", _F),
+        purpose_markers=frozenset({"um", "zu", "für", "zur", "zum"}),
         safeguard_qualifiers=c.SAFEGUARD_STRENGTH,
     )

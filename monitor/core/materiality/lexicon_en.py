@@ -44,6 +44,73 @@ SAFEGUARD_STRENGTH: Final = {
 }  # fmt: skip
 
 
+US_STATES: Final = tuple(
+    [
+        "Alabama",
+        "Alaska",
+        "Arizona",
+        "Arkansas",
+        "California",
+        "Colorado",
+        "Connecticut",
+        "Delaware",
+        "Florida",
+        "Georgia",
+        "Hawaii",
+        "Idaho",
+        "Illinois",
+        "Indiana",
+        "Iowa",
+        "Kansas",
+        "Kentucky",
+        "Louisiana",
+        "Maine",
+        "Maryland",
+        "Massachusetts",
+        "Michigan",
+        "Minnesota",
+        "Mississippi",
+        "Missouri",
+        "Montana",
+        "Nebraska",
+        "Nevada",
+        "New Hampshire",
+        "New Jersey",
+        "New Mexico",
+        "New York",
+        "North Carolina",
+        "North Dakota",
+        "Ohio",
+        "Oklahoma",
+        "Oregon",
+        "Pennsylvania",
+        "Rhode Island",
+        "South Carolina",
+        "South Dakota",
+        "Tennessee",
+        "Texas",
+        "Utah",
+        "Vermont",
+        "Virginia",
+        "Washington",
+        "West Virginia",
+        "Wisconsin",
+        "Wyoming",
+        "Quebec",
+        "Ontario",
+        "British Columbia",
+        "Alberta",
+        "Puerto Rico",
+    ]
+)
+JURISDICTION: Final = re.compile(
+    r"(?<![\w.])(?:"
+    + "|".join(re.escape(c) for c in sorted((*terms.COUNTRIES, *US_STATES), key=len, reverse=True))
+    + r")(?![\w])",
+    re.I,
+)
+
+
 def build() -> Lexicon:
     return Lexicon(
         code="en",
@@ -79,5 +146,13 @@ def build() -> Lexicon:
         date_line=_DATE_LINE,
         chrome=_CHROME,
         verb=_VERB,
+        jurisdiction=JURISDICTION,
+        condition=re.compile(r"\b(?:if|when|where|unless|only|provided|as long as|in case|whether)\b", re.I),
+        conjunctions=("and", "or"),
+        use_statement=re.compile(
+            r"\b(?:use|uses|used|using|process(?:es|ed|ing)?|analy[sz](?:e|es|ed|ing)|review(?:s|ed|ing)?)\b",
+            re.I,
+        ),
+        purpose_markers=frozenset({"to", "for"}),
         safeguard_qualifiers=SAFEGUARD_STRENGTH,
     )

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (lexicon tables: one pattern per line reads better than split string literals)
 """The French lexicon: general French policy language (RGPD/CNIL vocabulary), same category ids as English.
 
 Negation is the French two-part form ("ne … pas", "ne … plus", "ne … jamais", "n'… aucun", "aucune donnée
@@ -103,15 +104,40 @@ def _term(kind: str, label: str, category: str, regex: str) -> Term:
 
 TERMS: Final[tuple[Term, ...]] = (
     _term("party", "third parties", "sharing", r"tiers|soci[ée]t[ée]s? tierces?|parties tierces"),
-    _term("party", "advertising partners", "sharing", r"partenaires? (?:publicitaires?|de publicit[ée])|annonceurs?|r[ée]gies? publicitaires?"),
-    _term("party", "analytics partners", "sharing", rf"(?:partenaires?|prestataires?|outils?) (?:d{_A}analyse|de mesure d{_A}audience|analytiques?)"),
+    _term(
+        "party",
+        "advertising partners",
+        "sharing",
+        r"partenaires? (?:publicitaires?|de publicit[ée])|annonceurs?|r[ée]gies? publicitaires?",
+    ),
+    _term(
+        "party",
+        "analytics partners",
+        "sharing",
+        rf"(?:partenaires?|prestataires?|outils?) (?:d{_A}analyse|de mesure d{_A}audience|analytiques?)",
+    ),
     _term("party", "partners", "sharing", r"partenaires?(?: commerciaux| commercial| s[ée]lectionn[ée]s)?"),
     _term("party", "data brokers", "sale", r"courtiers? en donn[ée]es"),
-    _term("party", "affiliates", "sharing", r"filiales?|soci[ée]t[ée]s? (?:du|de notre) groupe|entit[ée]s? du groupe|soci[ée]t[ée]s? affili[ée]es"),
-    _term("party", "service providers", "sharing", r"sous-traitants?|prestataires?(?: de services?)?|fournisseurs?"),
+    _term(
+        "party",
+        "affiliates",
+        "sharing",
+        r"filiales?|soci[ée]t[ée]s? (?:du|de notre) groupe|entit[ée]s? du groupe|soci[ée]t[ée]s? affili[ée]es",
+    ),
+    _term(
+        "party",
+        "service providers",
+        "sharing",
+        r"sous-traitants?|prestataires?(?: de services?)?|fournisseurs?",
+    ),
     _term("party", "other companies", "sharing", r"autres (?:soci[ée]t[ée]s|entreprises|organisations)"),
     _term("party", "other users", "sharing", r"autres utilisateurs|le public|publiquement"),
-    _term("party", "government authorities", "legal_disclosure", rf"autorit[ée]s? (?:\w+ )?(?:publiques?|judiciaires?|administratives?|comp[ée]tentes?)|forces de l{_A}ordre|police"),
+    _term(
+        "party",
+        "government authorities",
+        "legal_disclosure",
+        rf"autorit[ée]s? (?:\w+ )?(?:publiques?|judiciaires?|administratives?|comp[ée]tentes?)|forces de l{_A}ordre|police",
+    ),
     _term("party", "buyers", "business_transfer", r"acqu[ée]reurs?|repreneurs?"),
     _term("data type", "biometric data", "sensitive_data", r"biom[ée]tri\w+"),
     _term("data type", "facial data", "sensitive_data", r"reconnaissance faciale|traits du visage"),
@@ -119,43 +145,121 @@ TERMS: Final[tuple[Term, ...]] = (
     _term("data type", "genetic data", "sensitive_data", r"g[ée]n[ée]tiques?"),
     _term("data type", "precise location", "sensitive_data", r"(?:g[ée]o)?localisation pr[ée]cise|gps"),
     _term("data type", "location", "sensitive_data", r"(?:g[ée]o)?localisation"),
-    _term("data type", "government ID", "sensitive_data", rf"pi[èe]ces? d{_A}identit[ée]|passeports?|cartes? (?:nationales? )?d{_A}identit[ée]|permis de conduire|num[ée]ro de s[ée]curit[ée] sociale"),
+    _term(
+        "data type",
+        "government ID",
+        "sensitive_data",
+        rf"pi[èe]ces? d{_A}identit[ée]|passeports?|cartes? (?:nationales? )?d{_A}identit[ée]|permis de conduire|num[ée]ro de s[ée]curit[ée] sociale",
+    ),
     _term("data type", "racial or ethnic origin", "sensitive_data", r"origine (?:raciale|ethnique)"),
     _term("data type", "religious beliefs", "sensitive_data", r"convictions? religieuses?|religio\w+"),
     _term("data type", "sex life or orientation", "sensitive_data", r"orientation sexuelle|vie sexuelle"),
-    _term("data type", "e-mail address", "collection", r"adresses? (?:e-?mail|[ée]lectroniques?|de courriel)"),
+    _term(
+        "data type", "e-mail address", "collection", r"adresses? (?:e-?mail|[ée]lectroniques?|de courriel)"
+    ),
     _term("data type", "phone number", "collection", r"num[ée]ros? de t[ée]l[ée]phone"),
     _term("data type", "contacts", "collection", rf"carnet d{_A}adresses|listes? de contacts"),
     _term("data type", "photos", "collection", r"photos?|photographies?"),
-    _term("data type", "audio or video", "collection", r"vid[ée]os?|enregistrements? (?:audio|vocaux|de (?:votre )?voix)"),
-    _term("data type", "browsing history", "collection", r"historique de navigation|donn[ée]es de navigation"),
+    _term(
+        "data type",
+        "audio or video",
+        "collection",
+        r"vid[ée]os?|enregistrements? (?:audio|vocaux|de (?:votre )?voix)",
+    ),
+    _term(
+        "data type", "browsing history", "collection", r"historique de navigation|donn[ée]es de navigation"
+    ),
     _term("data type", "messages", "collection", r"messages|conversations?"),
-    _term("data type", "payment information", "collection", r"(?:donn[ée]es|informations|coordonn[ée]es) (?:bancaires|de paiement)|cartes? (?:bancaires?|de cr[ée]dit)|iban|rib"),
+    _term(
+        "data type",
+        "payment information",
+        "collection",
+        r"(?:donn[ée]es|informations|coordonn[ée]es) (?:bancaires|de paiement)|cartes? (?:bancaires?|de cr[ée]dit)|iban|rib",
+    ),
     _term("data type", "IP address", "collection", r"adresses? ip"),
-    _term("data type", "device identifiers", "collection", rf"identifiants? (?:de (?:votre |l{_A})?(?:appareil|terminal)|publicitaires?|uniques?)"),
-    _term("purpose", "AI model training", "purpose", r"entra[iî]n\w* (?:\w+ ){0,4}(?:mod[èe]les?|intelligence artificielle|ia|algorithmes?)|intelligence artificielle|apprentissage automatique|ia g[ée]n[ée]rative"),
+    _term(
+        "data type",
+        "device identifiers",
+        "collection",
+        rf"identifiants? (?:de (?:votre |l{_A})?(?:appareil|terminal)|publicitaires?|uniques?)",
+    ),
+    _term(
+        "purpose",
+        "AI model training",
+        "purpose",
+        r"entra[iî]n\w* (?:\w+ ){0,4}(?:mod[èe]les?|intelligence artificielle|ia|algorithmes?)|intelligence artificielle|apprentissage automatique|ia g[ée]n[ée]rative",
+    ),
     _term("purpose", "profiling", "purpose", r"profilage|d[ée]cisions? (?:individuelles? )?automatis[ée]es?"),
     _term("purpose", "personalisation", "purpose", r"personnalis\w+"),
-    _term("purpose", "research", "purpose", r"recherche scientifique|fins de recherche|recherche et d[ée]veloppement"),
-    _term("purpose", "combining data", "purpose", r"(?:combin|crois|rapproch|enrich)\w+ (?:\w+ ){0,3}(?:donn[ée]es|informations)"),
-    _term("purpose", "targeted advertising", "advertising", r"publicit[ée]s? (?:cibl[ée]es?|personnalis[ée]es?)|ciblage publicitaire|fins publicitaires"),
-    _term("purpose", "marketing", "advertising", r"prospection(?: commerciale)?|marketing|offres? promotionnelles?|lettres? d{_A}information|newsletters?".replace("{_A}", _A)),
+    _term(
+        "purpose",
+        "research",
+        "purpose",
+        r"recherche scientifique|fins de recherche|recherche et d[ée]veloppement",
+    ),
+    _term(
+        "purpose",
+        "combining data",
+        "purpose",
+        r"(?:combin|crois|rapproch|enrich)\w+ (?:\w+ ){0,3}(?:donn[ée]es|informations)",
+    ),
+    _term(
+        "purpose",
+        "targeted advertising",
+        "advertising",
+        r"publicit[ée]s? (?:cibl[ée]es?|personnalis[ée]es?)|ciblage publicitaire|fins publicitaires",
+    ),
+    _term(
+        "purpose",
+        "marketing",
+        "advertising",
+        r"prospection(?: commerciale)?|marketing|offres? promotionnelles?|lettres? d{_A}information|newsletters?".replace(
+            "{_A}", _A
+        ),
+    ),
     _term("purpose", "tracking", "advertising", r"tra[çc]age|pistage|traceurs?"),
-    _term("right", "access", "user_rights", r"droit d{_A}acc[èe]s|acc[ée]der [àa] vos donn[ée]es|copie de vos donn[ée]es".replace("{_A}", _A)),
+    _term(
+        "right",
+        "access",
+        "user_rights",
+        r"droit d{_A}acc[èe]s|acc[ée]der [àa] vos donn[ée]es|copie de vos donn[ée]es".replace("{_A}", _A),
+    ),
     _term("right", "deletion", "user_rights", r"effacement|suppression|supprimer"),
     _term("right", "correction", "user_rights", r"rectification|rectifier"),
     _term("right", "portability", "user_rights", r"portabilit[ée]"),
     _term("right", "objection", "user_rights", r"opposition|vous opposer"),
     _term("right", "opt-out", "user_rights", r"d[ée]sinscri\w+|d[ée]sabonn\w+"),
     _term("right", "restriction", "user_rights", r"limitation"),
-    _term("right", "withdraw consent", "user_rights", r"retirer (?:votre |son )?consentement|retrait (?:de (?:votre|son) )?consentement"),
-    _term("right", "post-mortem directives", "user_rights", r"directives (?:relatives au sort|post[- ]mortem|anticip[ée]es)|apr[èe]s (?:votre|son) d[ée]c[èe]s"),
-    _term("right", "complaint", "user_rights", r"(?:introduire|d[ée]poser|adresser|formuler) une r[ée]clamation|r[ée]clamation aupr[èe]s"),
+    _term(
+        "right",
+        "withdraw consent",
+        "user_rights",
+        r"retirer (?:votre |son )?consentement|retrait (?:de (?:votre|son) )?consentement",
+    ),
+    _term(
+        "right",
+        "post-mortem directives",
+        "user_rights",
+        r"directives (?:relatives au sort|post[- ]mortem|anticip[ée]es)|apr[èe]s (?:votre|son) d[ée]c[èe]s",
+    ),
+    _term(
+        "right",
+        "complaint",
+        "user_rights",
+        r"(?:introduire|d[ée]poser|adresser|formuler) une r[ée]clamation|r[ée]clamation aupr[èe]s",
+    ),
     _term("safeguard", "encryption", "security", r"chiffr\w+|crypt[ée]\w*|cryptage"),
     _term("safeguard", "access controls", "security", rf"contr[ôo]les? d{_A}acc[èe]s"),
     _term("safeguard", "pseudonymisation", "security", r"pseudonymis\w+|anonymis\w+"),
-    _term("notice", "notice by e-mail", "policy_change", r"par (?:e-?mail|courriel|courrier [ée]lectronique)"),
-    _term("notice", "advance notice", "policy_change", rf"pr[ée]alablement|pr[ée]avis|[àa] l{_A}avance|avant (?:leur|son) entr[ée]e en vigueur"),
+    _term(
+        "notice", "notice by e-mail", "policy_change", r"par (?:e-?mail|courriel|courrier [ée]lectronique)"
+    ),
+    _term(
+        "notice",
+        "advance notice",
+        "policy_change",
+        rf"pr[ée]alablement|pr[ée]avis|[àa] l{_A}avance|avant (?:leur|son) entr[ée]e en vigueur",
+    ),
     _term("notice", "notification", "policy_change", r"notifi\w+|informerons"),
 )
 COUNTRIES: Final = {
@@ -171,7 +275,25 @@ COUNTRIES: Final = {
     "italie": "Italy", "belgique": "Belgium", "luxembourg": "Luxembourg", "québec": "Quebec",
 }  # fmt: skip
 COUNTRY: Final = re.compile(
-    r"(?<![\w.])(?:" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?!\w)", _F
+    r"(?<![\w.])(?:" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?!\w)",
+    _F,
+)
+_REGIONS: Final = (
+    "Californie",
+    "Virginie",
+    "Colorado",
+    "Connecticut",
+    "Utah",
+    "Texas",
+    "Oregon",
+    "Québec",
+    "Ontario",
+)
+JURISDICTION: Final = re.compile(
+    r"(?<![\w.])(?:"
+    + "|".join(re.escape(c) for c in sorted((*COUNTRIES, *_REGIONS), key=len, reverse=True))
+    + r")(?!\w)",
+    _F,
 )
 TRANSFER_CONTEXT: Final = re.compile(
     r"\b(?:stock\w*|h[ée]berg\w*|trait[ée]e?s?|traitement|transf[eéè]r\w*|serveurs?|centres? de donn[ée]es"
@@ -198,9 +320,25 @@ def build() -> Lexicon:
         stem=stem,
         verb_category=VERB_CATEGORY,
         limiters=frozenset({"uniquement", "seulement", "exclusivement", "strictement", "jamais"}),
-        qualifiers=frozenset({"sauf", "excepté", "hormis", "défaut", "généralement", "raisonnablement", "autrement"}),
-        strong_modals=frozenset({"devons", "devrons", "doit", "devront", "toujours", "garantissons", "engageons"}),
-        weak_modals=frozenset({"pouvons", "pourrons", "pourrions", "peut", "pourra", "peuvent", "pourront", "efforçons", "essayons"}),
+        qualifiers=frozenset(
+            {"sauf", "excepté", "hormis", "défaut", "généralement", "raisonnablement", "autrement"}
+        ),
+        strong_modals=frozenset(
+            {"devons", "devrons", "doit", "devront", "toujours", "garantissons", "engageons"}
+        ),
+        weak_modals=frozenset(
+            {
+                "pouvons",
+                "pourrons",
+                "pourrions",
+                "peut",
+                "pourra",
+                "peuvent",
+                "pourront",
+                "efforçons",
+                "essayons",
+            }
+        ),
         without=frozenset({"sans"}),
         notice=re.compile(r"\b(?:préavis|notifi\w+|inform\w+|avertiss\w+)\b", _F),
         duration=DURATION,
@@ -217,5 +355,12 @@ def build() -> Lexicon:
         date_line=c.DATE_LINE,
         chrome=c.CHROME,
         verb=c.VERB,
+        jurisdiction=JURISDICTION,
+        condition=re.compile(
+            r"\b(?:si|lorsque|lorsqu|quand|uniquement|seulement|sauf|à condition|dès lors)\b", _F
+        ),
+        conjunctions=("et", "ou"),
+        use_statement=re.compile(r"\b(?:utilis\w*|trait(?:ons|er|ées?|és?)|analys\w*|exploit\w*)\b", _F),
+        purpose_markers=frozenset({"pour", "afin"}),
         safeguard_qualifiers=c.SAFEGUARD_STRENGTH,
     )

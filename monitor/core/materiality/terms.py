@@ -377,7 +377,11 @@ def durations(text: str, lex: Lexicon) -> list[tuple[str, float]]:
     for m in lex.duration.finditer(text):
         raw = m.group(1).lower()
         try:
-            value = float(lex.num_words[raw]) if raw in lex.num_words else float(raw.replace(",", "" if lex.code == "en" else "."))
+            value = (
+                float(lex.num_words[raw])
+                if raw in lex.num_words
+                else float(raw.replace(",", "" if lex.code == "en" else "."))
+            )
         except ValueError:
             continue
         out.append((m.group(0), value * lex.unit_days(m.group(2))))

@@ -37,36 +37,16 @@ _DATE: Final = re.compile(
     re.IGNORECASE,
 )
 
-MONTHS: Final = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout",
-        "septembre", "octobre", "novembre", "décembre", "januar", "februar", "märz", "juni", "juli",
-        "oktober", "dezember",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+MONTHS: Final = _words(
+    "january february march april may june july august september october november december "
+    "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre "
+    "décembre januar februar märz juni juli oktober dezember jan feb mar apr jun jul aug sep "
+    "sept oct nov dec "
 )
 _DATE_WORDS: Final = MONTHS | {
     "updated",
@@ -80,52 +60,30 @@ _DATE_WORDS: Final = MONTHS | {
     "on",
     "version",
     "previous",
-    "mise", "jour", "dernière", "le", "du", "en", "vigueur", "er", "stand", "zuletzt", "aktualisiert", "am",
+    "mise",
+    "jour",
+    "dernière",
+    "le",
+    "du",
+    "en",
+    "vigueur",
+    "er",
+    "stand",
+    "zuletzt",
+    "aktualisiert",
+    "am",
     "st",
     "nd",
     "rd",
     "th",
 }
-FILLER: Final = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "also",
-        "please",
-        "just",
-        "further",
-        "additionally",
-        "here",
-        "there",
-        "which",
-        "such",
-        "our",
-        "your",
-        "its",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "by",
-        "with",
-        "and",
-        "as",
-        "is",
-        "are",
-        "be",
-        # French and German articles, prepositions and possessives ("et"/"ou", "und"/"oder" stay meaningful)
-        "le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "à", "au", "aux", "ce", "cette", "ces",
-        "également", "notamment", "ainsi", "votre", "vos", "notre", "nos", "leur", "leurs", "qui", "que", "en",
-        "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "zu", "von", "mit",
-        "für", "auf", "im", "am", "bei", "auch", "ihre", "ihr", "ihren", "unsere", "unser", "unseren",
-    ]
+FILLER: Final = _words(
+    # French and German articles, prepositions and possessives; "or" (ou, oder) stays meaningful
+    "the a an this that these those also please just further additionally here there which such "
+    "our your its to of in on at for by with and as is are be et und le la les l un une "
+    "des de du d à au aux ce cette ces également notamment ainsi votre vos notre nos leur leurs "
+    "qui que en der die das den dem des ein eine einen einem einer zu von mit für auf im am bei "
+    "auch ihre ihr ihren unsere unser unseren "
 )
 # Wording swaps that do not change meaning in policy text; both directions are accepted.
 _SYNONYM_GROUPS: Final = (
@@ -158,52 +116,12 @@ _SPELLING: Final = (
     (re.compile(r"ogue(s)?$"), r"og\1"),
     (re.compile(r"^e(?=mail)"), ""),
 )
-_MEANINGFUL: Final = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "may",
-        "will",
-        "shall",
-        "must",
-        "can",
-        "could",
-        "might",
-        "all",
-        "any",
-        "some",
-        "only",
-        "none",
-        "sell",
-        "sale",
-        "share",
-        "shares",
-        "rent",
-        "lease",
-        "collect",
-        "use",
-        "uses",
-        "used",
-        "store",
-        "keep",
-        "retain",
-        "delete",
-        "days",
-        "months",
-        "years",
-        "more",
-        "less",
-        "opt",
-        "in",
-        "out",
-        "do",
-        "does",
-        "did",
-        "ne", "n", "pas", "plus", "jamais", "aucun", "aucune", "pouvons", "pourrons", "peut", "pourra",
-        "devons", "nicht", "kein", "keine", "niemals", "können", "kann", "dürfen", "werden", "müssen", "nur",
-        "uniquement", "seulement", "jours", "mois", "ans", "tage", "monate", "jahre",
-    ]
+_MEANINGFUL: Final = _words(
+    "not no never may will shall must can could might all any some only none sell sale share "
+    "shares rent lease collect use uses used store keep retain delete days months years more "
+    "less opt in out do does did ne n pas plus jamais aucun aucune pouvons pourrons peut pourra "
+    "devons nicht kein keine niemals können kann dürfen werden müssen nur uniquement seulement "
+    "jours mois ans tage monate jahre "
 )
 
 
@@ -246,7 +164,9 @@ def same_wording(old_text: str, new_text: str) -> bool:
     old = [t for t in _WORDS.findall(old_text.lower()) if t not in skip]
     new = [t for t in _WORDS.findall(new_text.lower()) if t not in skip]
     # Spelling variants and escapes keep the word count; anything else changes it or differs in canon form.
-    return len(old) == len(new) and all(a == b or _canon_cached(a) == _canon_cached(b) for a, b in zip(old, new, strict=True))
+    return len(old) == len(new) and all(
+        a == b or _canon_cached(a) == _canon_cached(b) for a, b in zip(old, new, strict=True)
+    )
 
 
 _WORDS: Final = re.compile(r"[^\W_]+")

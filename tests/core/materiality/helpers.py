@@ -28,8 +28,13 @@ def removed(text: str, section: tuple[str, ...] = ()) -> ClauseChange:
     return ClauseChange("removed", clause(text, section), None, (), 0.0)
 
 
-def judge(*changes: ClauseChange) -> Judgement:
-    """Classify a diff made of these changes, inside long ordinary texts (so no anomaly fires)."""
-    old = POLICY_FILLER + " " + " ".join(c.old.text for c in changes if c.old)
-    new = POLICY_FILLER + " " + " ".join(c.new.text for c in changes if c.new)
-    return classify(old, new, ClauseDiff(tuple(changes), unchanged=30))
+def judge(*changes: ClauseChange, language: str = "en", old_extra: str = "") -> Judgement:
+    """Classify a diff made of these changes, inside long ordinary texts (so no anomaly fires).
+    ``old_extra`` is more text of the old version (what it already said elsewhere)."""
+    old = POLICY_FILLER + " " + old_extra + " " + " ".join(c.old.text for c in changes if c.old)
+    new = POLICY_FILLER + " " + old_extra + " " + " ".join(c.new.text for c in changes if c.new)
+    return classify(old, new, ClauseDiff(tuple(changes), unchanged=30), language=language)
+
+
+def reasons(judgement: Judgement) -> list[str]:
+    return [r for c in judgement.changes for r in c.reasons]

@@ -29,7 +29,11 @@ print(digest.hexdigest())
 def report_digest(seed: int, files: list[str]) -> str:
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *files], capture_output=True, text=True, check=True, env=env,
+        [sys.executable, "-c", SCRIPT, *files],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
         cwd=Path(__file__).resolve().parents[3],
     )
     return result.stdout.strip()
