@@ -1,7 +1,10 @@
 """Materiality engine: is a policy change worth a person's attention, how much, and why.
 
-``classify(old_text, new_text, diff) -> Judgement`` is pure and deterministic; it reads only the changed
-clauses of ``diff`` (from ``monitor.core.diff.diff_clauses``) plus the two texts (for anomaly checks).
+``classify(old_text, new_text, diff, *, language="en") -> Judgement`` is pure and deterministic; it reads
+only the changed clauses of ``diff`` (from ``monitor.core.diff.diff_clauses``) plus the two texts (for
+anomaly checks). ``language`` picks the lexicon (``language.SUPPORTED_LANGUAGES``: en, fr, de); the rules are
+the same in every language and reasons are in English, quoting the policy's words. A language without a
+lexicon gives ``supported=False``, ``material=False`` and the summary "judgement: unsupported language (xx)".
 
 How a change is judged
 ----------------------

@@ -16,8 +16,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
-ENGLISH = ("histories", "ota-dev", "ota-pga-dev")
-FRENCH = ("ota-fr-dev/dev", "ota-fr-dev/held")
+# The sets seen while the rules were written. The held-out sets (ota-pga-dev, ota-fr-dev/held) are
+# scored by bench/materiality_eval.py; their honest figures are in docs/judgement.md.
+ENGLISH = ("histories", "ota-dev")
+FRENCH = ("ota-fr-dev/dev",)
 
 
 def _bench() -> ModuleType:
