@@ -1,18 +1,19 @@
 """Whole-process start-up and comparison times of the ``policywatch`` command, beside its peers.
 
-Run by hand: ``.venv/bin/python bench/cli_bench.py [--runs N] [--urlwatch PATH]``. Every figure is a whole
-process, timed from outside (start to exit), so it includes the interpreter's start-up and every import, which
-is what a user waits for. Each case runs the policywatch command (A) and its yardstick (B) in turn, A B A B ...,
-and takes the ratio A/B pair by pair, so a machine whose speed drifts during the run (other jobs on the cores)
-still gives a fair ratio. Printed: min / median / max seconds of A and B, and the median of the pair ratios.
+Run by hand: ``.venv/bin/python bench/cli_bench.py [--runs N] [--urlwatch PATH]``. Every figure is a
+whole process, timed from outside (start to exit), so it includes the interpreter's start-up and every
+import, which is what a user waits for. Each case runs the policywatch command (A) and its yardstick (B) in
+turn, A B A B ..., and takes the ratio A/B pair by pair, so a machine whose speed drifts during the run
+(other jobs on the cores) still gives a fair ratio. Printed: min / median / max seconds of A and B, and
+the median of the pair ratios.
 
 Cases and targets (issue 17):
 
 * ``--help`` vs ``urlwatch --help``: ratio <= 1;
 * ``status`` on a 5-policy database (one check's worth of versions) vs ``urlwatch --help``: ratio <= 2;
 * ``compare`` of two ~5 KB policy files vs ``urlwatch --help``: ratio <= 2;
-* ``compare`` of a ~300 KB real policy pair vs a difflib unified diff of the same files (whole Python process):
-  ratio <= 5;
+* ``compare`` of a ~300 KB real policy pair vs a difflib unified diff of the same files (a whole Python
+  process): ratio <= 5;
 * ``compare`` over every real pair in ``tests/fixtures/corpus/ota-dev/pairs`` (once each): median < 0.35 s.
 
 urlwatch is the peer named by the issue (``pip install urlwatch==2.29`` into any venv); it is found with
@@ -131,7 +132,8 @@ def small_database(workdir: Path, env: dict[str, str]) -> Path:
 
 def corpus_median(env: dict[str, str]) -> None:
     pairs = sorted(path for path in PAIRS.iterdir() if (path / "after.md").is_file())
-    times = [run_once([policywatch(), "compare", str(p / "before.md"), str(p / "after.md")], env) for p in pairs]
+    times = [run_once([policywatch(), "compare", str(p / "before.md"), str(p / "after.md")], env)
+             for p in pairs]
     median = statistics.median(times)
     verdict = "ok" if median < 0.35 else "OVER target 0.35 s"
     print(f"compare, every real pair in {PAIRS.relative_to(ROOT)} ({len(pairs)} pairs, once each)")

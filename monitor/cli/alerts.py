@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import sqlalchemy as sa
 import typer
-from rich.table import Table
-from sqlmodel import Session, col, select
 
 from monitor.cli import app
 from monitor.cli.common import (
@@ -20,11 +16,13 @@ from monitor.cli.common import (
     print_json,
     settings_from,
 )
-from monitor.config import Settings
-from monitor.run.delivery import DEAD, PENDING, DeliverySummary, deliver_pending, requeue
-from storage import queries
-from storage.engine import session_scope
-from storage.models import Alert, Policy
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from monitor.config import Settings
+    from monitor.run.delivery import DeliverySummary
+    from storage.models import Alert
 
 STATUS_STYLE = {"delivered": "green", "dead": "bold red", "retrying": "yellow", "pending": ""}
 
@@ -35,12 +33,21 @@ def _iso(value: Any) -> str | None:
 
 def shown_status(alert: Alert) -> str:
     """``retrying`` is a pending alert that has failed at least once."""
+    from monitor.run.delivery import PENDING
+
     return "retrying" if alert.status == PENDING and alert.attempts else alert.status
 
 
 def alert_rows(
     session: Session, settings: Settings, *, pending: bool, failed: bool, policy: str | None, limit: int
 ) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+    from sqlmodel import col, select
+
+    from monitor.run.delivery import DEAD, PENDING
+    from storage import queries
+    from storage.models import Alert, Policy
+
     query = select(Alert, Policy.name).join(Policy, col(Policy.id) == col(Alert.policy_id))
     status, attempts = col(Alert.status), col(Alert.attempts)
     wanted = []
@@ -57,6 +64,8 @@ def alert_rows(
 
 
 def _row(alert: Alert, policy_name: str, settings: Settings) -> dict[str, Any]:
+    from monitor.run.delivery import PENDING
+
     return {
         "id": alert.id,
         "key": alert.key,
@@ -76,6 +85,8 @@ def _row(alert: Alert, policy_name: str, settings: Settings) -> dict[str, Any]:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
     table = Table("id", "policy", "kind", "notifier", "severity", "status", "tries", "last error", "created",
                   "delivered / next try")
     for row in rows:
@@ -93,6 +104,12 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def _retry(settings: Settings, policy: str | None) -> tuple[int, DeliverySummary]:
+    import asyncio
+
+    from monitor.run.delivery import deliver_pending, requeue
+    from storage import queries
+    from storage.engine import session_scope
+
     engine = open_engine(settings)
     policy_id = None
     if policy is not None:
@@ -119,6 +136,8 @@ def alerts_command(
     as_json: JsonOption = False,
 ) -> None:
     """The alert outbox: what was sent, what waits, what failed. Dead alerts stay here until retried."""
+    from storage.engine import session_scope
+
     settings = settings_from(config)
     summary: DeliverySummary | None = None
     requeued = 0

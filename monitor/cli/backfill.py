@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import calendar
-from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from sqlalchemy.engine import Engine
 
 from monitor.cli import app
 from monitor.cli.common import (
@@ -33,12 +20,15 @@ from monitor.cli.common import (
     print_json,
     settings_from,
 )
-from monitor.config import PolicySettings, Settings
 from monitor.errors import ArchiveError
-from monitor.run.backfill import BackfillSummary, backfill_policy
-from monitor.sources.wayback import WaybackClient
-from storage import queries
-from storage.engine import session_scope
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn, TaskID
+    from rich.table import Table
+    from sqlalchemy.engine import Engine
+
+    from monitor.config import PolicySettings, Settings
+    from monitor.run.backfill import BackfillSummary
 
 EXIT_INTERRUPTED = 130
 
@@ -63,6 +53,8 @@ def parse_day(value: str | None, *, end: bool = False) -> date | None:
 
 
 def backfill_columns() -> tuple[ProgressColumn, ...]:
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+
     return (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -103,6 +95,9 @@ async def _run(
     notify: bool,
     bars: _Bars | None,
 ) -> list[BackfillSummary | str]:
+    from monitor.run.backfill import BackfillSummary, backfill_policy
+    from monitor.sources.wayback import WaybackClient
+
     results: list[BackfillSummary | str] = []
     async with WaybackClient(settings, engine) as wayback:
         for policy in policies:
@@ -129,6 +124,8 @@ async def _run(
 
 
 def _table(results: list[BackfillSummary | str]) -> Table:
+    from rich.table import Table
+
     table = Table("policy", "listed", "known", "fetched", "new versions", "unchanged", "skipped", "state")
     for result in results:
         if isinstance(result, str):
@@ -166,6 +163,15 @@ def backfill(
 
     Re-running fetches nothing already stored; an interrupted run resumes where it stopped.
     """
+    import asyncio
+    from dataclasses import asdict
+
+    from rich.progress import Progress
+
+    from monitor.run.backfill import BackfillSummary
+    from storage import queries
+    from storage.engine import session_scope
+
     first, last = parse_day(since), parse_day(until, end=True)
     if first and last and first > last:
         raise typer.BadParameter("--since is after --until")

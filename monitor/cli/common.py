@@ -7,20 +7,21 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from sqlalchemy.engine import Engine
 
-from monitor.config import Settings, default_config_path, load_config
+from monitor.cli.output import console, err_console
 from monitor.errors import ConfigError, PolicywatchError, StorageError
-from storage.engine import make_engine
-from storage.migrations import ensure_current
 
-console = Console()
-err_console = Console(stderr=True)
+# Nothing heavy at import time (``--help`` imports every command module): pydantic, SQLAlchemy and the
+# storage layer are imported by the functions that use them.
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from monitor.config import Settings
+
+__all__ = ["console", "err_console"]
 
 ConfigOption = Annotated[
     Path | None,
@@ -42,12 +43,18 @@ R = TypeVar("R")
 
 
 def settings_from(path: Path | None) -> Settings:
+    from monitor.config import default_config_path, load_config
+
     return load_config(path if path is not None else default_config_path())
 
 
 def open_engine(settings: Settings, *, check_schema: bool = True, readonly: bool = False) -> Engine:
+    from storage.engine import make_engine
+
     engine = make_engine(settings.database_url, readonly=readonly)
     if check_schema:
+        from storage.migrations import ensure_current
+
         ensure_current(engine)
     return engine
 
@@ -59,6 +66,8 @@ def print_json(data: Any) -> None:
 def _report(label: str, error: Exception) -> None:
     # soft_wrap: an error message stays on one line, so it can be grepped and copied.
     # escape: messages quote config values and page text, which may contain [brackets].
+    from rich.markup import escape
+
     message = escape(str(error))
     err_console.print(f"[bold red]{label}[/]: {message}", markup=True, highlight=False, soft_wrap=True)
 

@@ -9,13 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from monitor.cli import app
-from monitor.cli.common import ConfigOption, console, handle_errors, open_engine, print_json, settings_from
-from monitor.core.analysis import analyse
-from monitor.core.extract import extract
-from monitor.core.render import render_html, render_text
+from monitor.cli.common import ConfigOption, handle_errors, open_engine, print_json, settings_from
+from monitor.cli.output import color_enabled, paged
 from monitor.errors import NotFound, PolicywatchError
-from storage import queries
-from storage.engine import session_scope
+
+# compare needs the analysis (segment, diff, classify) but never the database; diff needs both. Each
+# command imports what it uses, so ``compare`` loads no SQL layer and ``--help`` loads neither.
 
 
 class OutputFormat(StrEnum):
@@ -30,7 +29,7 @@ def _format_options(as_json: bool, as_html: bool, as_text: bool) -> OutputFormat
     return OutputFormat.json if as_json else OutputFormat.html if as_html else OutputFormat.text
 
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object (shape in the README).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object (shape in docs/judgement.md).")]
 HtmlFlag = Annotated[bool, typer.Option("--html", help="A self-contained HTML page.")]
 TextFlag = Annotated[bool, typer.Option("--text", help="Readable terminal output (the default).")]
 
@@ -49,6 +48,8 @@ def _content_type(path: Path, raw: bytes) -> str:
 
 def read_policy_file(path: Path) -> str:
     """A file as policy text: HTML is extracted, Markdown and text are normalised."""
+    from monitor.core.extract import extract
+
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -60,9 +61,14 @@ def emit(report: dict[str, Any], output: OutputFormat, title: str) -> None:
     if output is OutputFormat.json:
         print_json(report)
     elif output is OutputFormat.html:
+        from monitor.core.render import render_html
+
         typer.echo(render_html(report, title=title))
     else:
-        console.print(render_text(report, title=title))
+        from monitor.core.render import render_text
+
+        with paged() as out:
+            out.print(render_text(report, title=title, color=color_enabled()))
 
 
 @app.command()
@@ -75,6 +81,8 @@ def compare(
     as_text: TextFlag = False,
 ) -> None:
     """Compare two policy files clause by clause and judge the change. Needs no database."""
+    from monitor.core.analysis import analyse
+
     output = _format_options(as_json, as_html, as_text)
     analysis = analyse(read_policy_file(old), read_policy_file(new))
     emit(analysis.report(), output, f"{old.name} → {new.name}")
@@ -92,6 +100,10 @@ def diff(
     as_text: TextFlag = False,
 ) -> None:
     """Show the clause diff between two stored versions (default: the last two)."""
+    from monitor.core.analysis import analyse
+    from storage import queries
+    from storage.engine import session_scope
+
     output = _format_options(as_json, as_html, as_text)
     engine = open_engine(settings_from(config), readonly=True)
     with session_scope(engine) as session:

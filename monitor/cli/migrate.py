@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from monitor.cli import app
 from monitor.cli.common import console, err_console, handle_errors
 from monitor.errors import StorageError
-from storage.migrate_db import DEFAULT_BATCH, Verification, migrate
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from storage.migrate_db import Verification
+
+#: storage.migrate_db.DEFAULT_BATCH, repeated so the help text does not import the SQL layer (a test keeps
+#: the two equal).
+DEFAULT_BATCH = 500
 
 FromOption = Annotated[
     str,
@@ -29,6 +36,8 @@ BatchOption = Annotated[int, typer.Option("--batch", min=1, help="Rows per inser
 
 
 def _report(verification: Verification) -> Table:
+    from rich.table import Table
+
     table = Table("table", "source rows", "target rows", "source sha256", "target sha256", "ok")
     for check in verification.tables:
         table.add_row(
@@ -46,6 +55,8 @@ def migrate_db(source: FromOption, target: ToOption, batch: BatchOption = DEFAUL
     Stop the workers first: what they write after the copy started is not copied. The target is brought to
     the current schema if it has none; a target that holds any row is refused.
     """
+    from storage.migrate_db import migrate
+
     verification = migrate(source, target, batch=batch, progress=lambda line: err_console.print(line))
     console.print(_report(verification))
     texts_line = f"texts: {verification.texts_checked} versions decoded on the target"

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, handle_errors, open_engine, settings_from
-from monitor.config import Settings
-from monitor.run.daemon import run_daemon
-from monitor.run.observe import configure_logging
-from storage import migrations
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from monitor.config import Settings
 
 
 def open_daemon_engine(settings: Settings) -> Engine:
     """Create a missing database; refuse one whose schema is behind (``policywatch upgrade`` first)."""
+    from storage import migrations
+
     engine = open_engine(settings, check_schema=False)
     if migrations.current_revision(engine) is None:
         migrations.upgrade(engine)
@@ -27,6 +28,11 @@ def open_daemon_engine(settings: Settings) -> Engine:
 @handle_errors
 def run(config: ConfigOption = None) -> None:
     """Monitor every policy on its schedule until SIGTERM or Ctrl-C (JSON logs on stderr)."""
+    import asyncio
+
+    from monitor.run.daemon import run_daemon
+    from monitor.run.observe import configure_logging
+
     settings = settings_from(config)
     engine = open_daemon_engine(settings)
     configure_logging()

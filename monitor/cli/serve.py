@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, console, handle_errors, settings_from
-from monitor.config import Settings, WebSettings
 
-DEFAULT_BASE_URL = WebSettings().base_url
+if TYPE_CHECKING:
+    from monitor.config import Settings
 
 
 def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
     """Apply ``--host``/``--port``; a base_url left at its default follows them, so feed links stay right."""
+    from monitor.config import WebSettings
+
     if host is None and port is None:
         return settings
+    default_base_url = WebSettings().base_url
     web = settings.web
     changes: dict[str, object] = {"host": host or web.host, "port": port or web.port}
-    if web.base_url == DEFAULT_BASE_URL:
+    if web.base_url == default_base_url:
         shown = changes["host"] if changes["host"] not in {"0.0.0.0", "::"} else "127.0.0.1"
         changes["base_url"] = f"http://{shown}:{changes['port']}"
     return settings.model_copy(update={"web": web.model_copy(update=changes)})
@@ -38,6 +40,8 @@ def serve(
     ] = None,
 ) -> None:
     """Browse the history in a web browser: dashboard, timelines, clause diffs, search, alerts and feeds."""
+    import uvicorn
+
     from monitor.web import create_app
 
     settings = with_address(settings_from(config), host, port)

@@ -23,6 +23,7 @@ from monitor.config import Settings, secret_from_env
 from monitor.errors import ConfigError, NotFound, StorageError
 from monitor.web import api, feeds, pages, security
 from monitor.web.deps import WebState, make_templates, render
+from monitor.web.head import HeadAsGet
 from storage.engine import is_sqlite, make_engine
 from storage.migrations import ensure_current
 
@@ -111,4 +112,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     security.install(app)
+    app.add_middleware(HeadAsGet)  # outermost: every route, mount and error page answers HEAD
     return app
