@@ -53,12 +53,13 @@ def by_notifier(outbox: Outbox) -> dict[str, Any]:
 
 
 async def test_a_header_the_email_library_refuses_fails_that_notifier_only(
-    tmp_path: Path, smtp_server: SmtpServer, webhook_receiver: WebhookReceiver
+    tmp_path: Path, db_url: str, smtp_server: SmtpServer, webhook_receiver: WebhookReceiver
 ) -> None:
     good_mail = SmtpServer().start()
     try:
         outbox = make_outbox(
             tmp_path,
+            db_url=db_url,
             notifiers={
                 "bad": smtp_server.settings(),
                 "good": good_mail.settings(),

@@ -44,9 +44,11 @@ SOLD = POLICY.replace(
 
 
 async def test_a_killed_workers_claim_expires_after_the_configured_lease(
-    tmp_path: Path, smtp_server: SmtpServer
+    tmp_path: Path, db_url: str, smtp_server: SmtpServer
 ) -> None:
-    outbox = make_outbox(tmp_path, notifiers={"mail": smtp_server.settings()}, alerts={"claim_lease": "90s"})
+    outbox = make_outbox(
+        tmp_path, db_url=db_url, notifiers={"mail": smtp_server.settings()}, alerts={"claim_lease": "90s"}
+    )
     outbox.store_change("qnet", 1, 2)
     before = utcnow()
     worker = subprocess.Popen(
