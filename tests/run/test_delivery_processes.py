@@ -18,6 +18,9 @@ from tests.support.site import LoopbackSite
 from tests.support.smtp import SmtpServer
 from tests.support.webhook import WebhookReceiver
 
+#: Seconds a fresh process may take to start and do its first work (imports are slow on a busy machine).
+STARTUP = 60.0
+
 #: A delivery worker that claims the mail notifier's alerts and then hangs, until it is killed.
 CLAIM_AND_HANG = """
 import sys
@@ -56,7 +59,8 @@ async def test_a_killed_workers_claim_expires_after_the_configured_lease(
         cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_for(lambda: outbox.alerts()[0].lease_owner == "doomed:1:x")
+        # A generous deadline: on a loaded machine a fresh interpreter takes seconds to import.
+        wait_for(lambda: outbox.alerts()[0].lease_owner == "doomed:1:x", timeout=STARTUP)
         after = utcnow()
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
@@ -102,16 +106,16 @@ def test_the_daemon_logs_every_failed_attempt_as_a_json_line_and_the_good_notifi
     store = Store(config)
     try:
         with running_daemon(config, tmp_path / "daemon.log") as daemon:
-            wait_for(lambda: len(store.versions("acme")) == 1)
+            wait_for(lambda: len(store.versions("acme")) == 1, timeout=STARTUP)
             site.set("/acme", policy_page(SOLD))
-            webhook_receiver.wait_for(1, timeout=15)
+            webhook_receiver.wait_for(1, timeout=STARTUP)
 
             def failed_attempts() -> list[dict[str, object]]:
                 return [line for line in daemon.lines() if line.get("event") == "delivery failed"]
 
-            wait_for(lambda: len(failed_attempts()) >= 2)
+            wait_for(lambda: len(failed_attempts()) >= 2, timeout=STARTUP)
             daemon.signal(signal.SIGTERM)
-            assert daemon.wait(15) == 0
+            assert daemon.wait(STARTUP) == 0
             logged = failed_attempts()
         [alert] = [a for a in store.alerts("acme") if a.notifier_id == "refusing"]
     finally:
