@@ -72,6 +72,8 @@ class FetchSettings(Section):
     user_agent: str = "policywatch/0.1 (+https://github.com/policywatch/policywatch)"
     timeout: Duration = timedelta(seconds=30)
     max_bytes: int = Field(default=10_000_000, gt=0)
+    #: Decoded bytes per byte received beyond which a compressed body is refused as a bomb.
+    max_compression_ratio: float = Field(default=100, ge=1)
     max_redirects: int = Field(default=10, ge=0)
     concurrency: int = Field(default=8, ge=1, le=1024)
     per_host_interval: Duration = timedelta(seconds=2)

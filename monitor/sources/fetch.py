@@ -25,7 +25,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from monitor.config import FetchSettings
 from monitor.core.extract import split_content_type
-from monitor.errors import ContentTooLarge, FetchError, RobotsDisallowed
+from monitor.errors import FetchError, RobotsDisallowed
+from monitor.sources.body import ACCEPT_ENCODING, BodyLimits, read_body
 from monitor.sources.politeness import RobotsAnswer, RobotsCache, Throttle, host_key
 from monitor.sources.transport import ThreadedTransport
 
@@ -91,6 +92,7 @@ class Fetcher:
         )
         self._robots = RobotsCache(self._download_robots, ttl=settings.robots_cache_ttl.total_seconds())
         self._timeout = settings.timeout.total_seconds()
+        self._limits = BodyLimits(settings.max_bytes, max_ratio=settings.max_compression_ratio)
 
     async def __aenter__(self) -> Self:
         limits = httpx.Limits(
@@ -115,6 +117,7 @@ class Fetcher:
             headers={
                 "User-Agent": self._settings.user_agent,
                 "Accept": ACCEPT,
+                "Accept-Encoding": ACCEPT_ENCODING,
                 "Accept-Language": "en",
             },
             event_hooks={"request": [self._on_request]},
@@ -188,9 +191,7 @@ class Fetcher:
                 async with asyncio.timeout(self._timeout), client.stream("GET", url, headers=headers) as resp:
                     fetched_at = datetime.now(UTC)
                     self._check_status(resp)
-                    body = (
-                        b"" if resp.status_code == 304 else await _read_capped(resp, self._settings.max_bytes)
-                    )
+                    body = b"" if resp.status_code == 304 else await read_body(resp, self._limits)
         return _result(resp, body, fetched_at, elapsed_ms=int((time.monotonic() - started) * 1000))
 
     def _check_status(self, response: httpx.Response) -> None:
@@ -220,7 +221,7 @@ class Fetcher:
                 async with asyncio.timeout(self._timeout), client.stream("GET", robots_url) as resp:
                     if not 200 <= resp.status_code < 300:
                         return RobotsAnswer(resp.status_code)
-                    body = await _read_capped(resp, ROBOTS_MAX_BYTES, truncate=True)
+                    body = await read_body(resp, BodyLimits(ROBOTS_MAX_BYTES, truncate=True))
                     return RobotsAnswer(resp.status_code, body.decode("utf-8", errors="replace"))
             except (httpx.HTTPError, TimeoutError) as error:
                 log.info("robots.txt download failed for %s: %r", robots_url, error)
@@ -230,29 +231,6 @@ class Fetcher:
         if self._client is None:
             raise RuntimeError("use Fetcher as an async context manager: async with Fetcher(...) as f")
         return self._client
-
-
-async def _read_capped(response: httpx.Response, max_bytes: int, *, truncate: bool = False) -> bytes:
-    """Read the (decoded) body, refusing more than ``max_bytes`` — or keeping only that many."""
-    declared = response.headers.get("content-length", "")
-    if not truncate and declared.isdigit() and int(declared) > max_bytes:
-        raise ContentTooLarge(
-            f"{response.url} declares {declared} bytes, over the {max_bytes}-byte limit",
-            status=response.status_code,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            if truncate:
-                chunks.append(chunk[: max_bytes - (size - len(chunk))])
-                break
-            raise ContentTooLarge(
-                f"{response.url} sent more than {max_bytes} bytes", status=response.status_code
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @contextmanager

@@ -6,8 +6,11 @@ waits on sockets. A check pass over a thousand unchanged pages is almost nothing
 halves its time. Everything above the transport — redirects, cookies, decoding, the fetcher's politeness,
 retries and caps — stays in the async client, unchanged.
 
-The body is read inside the worker thread, so the event loop never blocks on a socket; bodies larger
-than ``max_bytes`` are refused there, before they are held in memory. The workers are daemon threads: a
+The body is read inside the worker thread, so the event loop never blocks on a socket; bodies that send
+more than ``max_bytes`` are refused there, before they are held in memory. The body is handed on as it
+came (still compressed): the fetcher decodes it within its limits (:mod:`monitor.sources.body`). A
+redirect's body is dropped here, because httpx reads — and would inflate, unbounded — the body of every
+redirect it follows, and nobody ever uses it. The workers are daemon threads: a
 request abandoned by a cancelled check (shutdown after the grace period) must not keep the process alive
 until its socket times out, as ``ThreadPoolExecutor`` workers would.
 """
@@ -20,13 +23,11 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
-from monitor.errors import ContentTooLarge
-
-READ_CHUNK = 64 * 1024
+from monitor.sources.body import BodyLimits, read_body_sync
 
 
 class _Body(httpx.AsyncByteStream):
@@ -97,7 +98,7 @@ class ThreadedTransport(httpx.AsyncBaseTransport):
     def __init__(self, *, workers: int, max_bytes: int, limits: httpx.Limits) -> None:
         self._sync = httpx.HTTPTransport(limits=limits, http1=True, http2=False)
         self._pool = DaemonThreadPool(workers, "policywatch-http")
-        self._max_bytes = max_bytes
+        self._limits = BodyLimits(max_bytes)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -111,24 +112,13 @@ class ThreadedTransport(httpx.AsyncBaseTransport):
     def _round_trip(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes, dict[str, object]]:
         response = self._sync.handle_request(request)
         try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self._max_bytes:
-                raise ContentTooLarge(
-                    f"{request.url} declares {declared} bytes, over the {self._max_bytes}-byte limit",
-                    status=response.status_code,
-                )
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in cast(httpx.SyncByteStream, response.stream):
-                size += len(chunk)
-                if size > self._max_bytes:
-                    raise ContentTooLarge(
-                        f"{request.url} sent more than {self._max_bytes} bytes", status=response.status_code
-                    )
-                chunks.append(chunk)
+            if response.has_redirect_location:
+                content = b""
+            else:
+                content = read_body_sync(response, self._limits, decode=False, url=str(request.url))
         finally:
             response.close()
-        return response.status_code, response.headers, b"".join(chunks), dict(response.extensions)
+        return response.status_code, response.headers, content, dict(response.extensions)
 
     async def aclose(self) -> None:
         self._sync.close()

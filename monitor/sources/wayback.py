@@ -31,7 +31,8 @@ from sqlalchemy.engine import Engine
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from monitor.config import Settings
-from monitor.errors import ArchiveError, ArchiveRateLimited
+from monitor.errors import ArchiveError, ArchiveRateLimited, ContentTooLarge
+from monitor.sources.body import ACCEPT_ENCODING, BodyLimits, read_body
 from monitor.sources.wayback_cdx import CdxPage, CdxRow, cdx_params, parse_cdx_json
 from storage.models import utcnow
 from storage.ratelimit import pause, paused_until, reserve_slot
@@ -185,7 +186,7 @@ class WaybackClient:
             transport=self._transport,
             timeout=httpx.Timeout(self._settings.fetch.timeout.total_seconds()),
             follow_redirects=False,  # a redirect is an answer about the capture, not a detour
-            headers={"User-Agent": self._settings.fetch.user_agent},
+            headers={"User-Agent": self._settings.fetch.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
         return self
 
@@ -251,11 +252,20 @@ class WaybackClient:
         try:
             async with client.stream("GET", url, params=params) as response:
                 await self._raise_for_retry(response)
-                body, too_large = await _read_capped(response, self._settings.fetch.max_bytes)
+                body, too_large = await self._read(response)
         except httpx.HTTPError as error:
             raise _ServerError(f"archive request {url} failed: {error!r}") from error
         headers = {name.lower(): value for name, value in response.headers.items()}
         return _Answer(response.status_code, headers, body, str(response.url), too_large)
+
+    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+        """The body, decoded within ``fetch.max_bytes``/``max_compression_ratio``, or (b"", True)."""
+        fetch = self._settings.fetch
+        try:
+            return await read_body(response, BodyLimits(fetch.max_bytes, fetch.max_compression_ratio)), False
+        except ContentTooLarge as error:
+            log.info("archive answer refused: %s", error)
+            return b"", True
 
     async def _raise_for_retry(self, response: httpx.Response) -> None:
         status = response.status_code
@@ -272,15 +282,3 @@ class WaybackClient:
         if self._client is None:
             raise RuntimeError("use WaybackClient as an async context manager")
         return self._client
-
-
-async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
-    """The body, or (b"", True) once it passes ``max_bytes``."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            return b"", True
-        chunks.append(chunk)
-    return b"".join(chunks), False

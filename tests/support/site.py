@@ -20,7 +20,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +51,8 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     chunked: bool = False  # send with Transfer-Encoding: chunked and no Content-Length
+    #: Pieces made while sending (chunked), for bodies too large to build first (decompression bombs).
+    stream: Callable[[], Iterable[bytes]] | None = None
 
 
 @dataclass
@@ -138,6 +140,20 @@ class LoopbackSite:
         response = Response(status, data, all_headers, etag, last_modified, chunked)
         with self._lock:
             self._routes[path] = response
+
+    def stream(
+        self,
+        path: str,
+        pieces: Callable[[], Iterable[bytes]],
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str | None = "text/html; charset=utf-8",
+    ) -> None:
+        """Serve, chunked, the pieces ``pieces()`` yields, made as they are sent (never held whole)."""
+        all_headers = {"Content-Type": content_type} if content_type else {}
+        all_headers.update(headers or {})
+        with self._lock:
+            self._routes[path] = Response(200, b"", all_headers, stream=pieces)
 
     def handle(self, path: str, handler: Handler) -> None:
         """Answer ``path`` with ``handler(request)`` (runs in the server thread)."""
@@ -335,11 +351,12 @@ def _send(handler: BaseHTTPRequestHandler, method: str, response: Response) -> N
         if response.status in (204, 304):
             handler.end_headers()
             return
-        if response.chunked:
+        if response.chunked or response.stream is not None:
             handler.send_header("Transfer-Encoding", "chunked")
             handler.end_headers()
             if method != "HEAD":
-                _write_chunked(handler, response.body)
+                pieces = response.stream() if response.stream is not None else _pieces(response.body)
+                _write_chunked(handler, pieces)
             return
         handler.send_header("Content-Length", str(len(response.body)))
         handler.end_headers()
@@ -349,10 +366,14 @@ def _send(handler: BaseHTTPRequestHandler, method: str, response: Response) -> N
         handler.close_connection = True
 
 
-def _write_chunked(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-    for start in range(0, len(body), CHUNK):
-        piece = body[start : start + CHUNK]
-        handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+def _pieces(body: bytes) -> Iterable[bytes]:
+    return (body[start : start + CHUNK] for start in range(0, len(body), CHUNK))
+
+
+def _write_chunked(handler: BaseHTTPRequestHandler, pieces: Iterable[bytes]) -> None:
+    for piece in pieces:
+        if piece:
+            handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
     handler.wfile.write(b"0\r\n\r\n")
 
 

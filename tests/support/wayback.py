@@ -154,13 +154,15 @@ class WaybackEmulator:
         mimetype: str = "text/html",
         memento: str | None = None,
         listed: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> str:
-        """A 200 capture; ``memento`` makes it claim another moment. Returns its digest."""
+        """A 200 capture; ``memento`` makes it claim another moment; ``headers`` are added. Its digest."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         digest = sha1_digest(data)
         headers = {
             "Content-Type": f"{mimetype}; charset=utf-8",
             "Memento-Datetime": memento_header(memento or timestamp),
+            **(headers or {}),
         }
         with self._lock:
             self._captures[timestamp] = _Answer(200, data, headers)
