@@ -93,8 +93,8 @@ class Soak:
             storage_url=f"sqlite:///{self.folder / 'soak.db'}",
             policies=[{"name": name, "url": self.site.url(f"/{name}")} for name in self.names],
             sections={
-                "schedule": {"interval": f"{INTERVAL}s", "jitter": "500ms", "tick": "200ms",
-                             "lease": "3s"},
+                "schedule": {"interval": f"{INTERVAL}s", "min_interval": "1s", "jitter": "500ms",
+                             "tick": "200ms", "lease": "3s"},
                 "fetch": {"timeout": "1s", "retries": 1, "retry_backoff": "100ms"},
                 "alerts": {"failure_threshold": 3, "deliver_interval": "500ms", "retry_backoff": "200ms"},
             },

@@ -193,7 +193,8 @@ def _config(folder: Path, url: str, base: str, policies: int, worker: str, inter
     sections = {
         "fetch": {"respect_robots": False, "per_host_interval": 0, "concurrency": 32, "retries": 0,
                   "timeout": "30s", "user_agent": f"policywatch-bench/{worker}"},
-        "schedule": {"interval": f"{interval}s", "jitter": 0, "tick": "200ms", "lease": "60s", "batch": 128},
+        "schedule": {"interval": f"{interval}s", "min_interval": "1s", "jitter": 0, "tick": "200ms",
+                     "lease": "60s", "batch": 128},
         "daemon": {"worker_id": worker, "grace_period": "10s"},
     }
     path = folder / f"{worker}.toml"

@@ -13,8 +13,10 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -58,18 +60,83 @@ def parse_duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 SeverityName = Severity
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Characters that are never part of a URL as written (RFC 3986 appendix C) and that would break the
+#: headers, HTML attributes or log lines it is copied into.
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"'<>\\`]")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg", "postgres")
+
+
+def _no_control(value: str) -> str:
+    """CR/LF or any control character in a name, address or header value could forge a header or a line."""
+    if match := _CONTROL.search(value):
+        raise ValueError(f"must not contain control characters (found {match.group()!r})")
+    return value
+
+
+def _http_url(value: str) -> str:
+    _no_control(value)
+    if match := _NOT_IN_URL.search(value):
+        raise ValueError(f"must not contain {match.group()!r} (percent-encode it)")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError("must be the name of an environment variable (letters, digits, '_')")
+    return value
+
+
+def _address(value: str) -> str:
+    _no_control(value)
+    if "@" not in value:
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+Address = Annotated[str, AfterValidator(_address)]
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_booleans(cls, data: Any) -> Any:
+        # TOML has real booleans: "yes", 1 or "false" (which pydantic would read as False) is a mistake.
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                for key in {name, field.alias or name}:
+                    if field.annotation is bool and key in data and not isinstance(data[key], bool):
+                        raise ValueError(f"{key}: must be true or false (not {data[key]!r})")
+        return data
+
 
 class StorageSettings(Section):
-    url: str = "sqlite:///policywatch.db"
+    url: Text = "sqlite:///policywatch.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = value.partition("://")[0].lower() if "://" in value else ""
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                f"unsupported database {scheme or value!r}: use sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST/DB"
+            )
+        return value
 
 
 class FetchSettings(Section):
-    user_agent: str = "policywatch/0.1 (+https://github.com/policywatch/policywatch)"
+    user_agent: Text = "policywatch/0.1 (+https://github.com/policywatch/policywatch)"
     timeout: Duration = timedelta(seconds=30)
     max_bytes: int = Field(default=10_000_000, gt=0)
     #: Decoded bytes per byte received beyond which a compressed body is refused as a bomb.
@@ -84,19 +151,39 @@ class FetchSettings(Section):
     robots_cache_ttl: Duration = timedelta(hours=12)
 
 
+MIN_INTERVAL = timedelta(minutes=1)
+
+
 class ScheduleSettings(Section):
     interval: Duration = timedelta(hours=12)
+    #: The shortest check interval accepted (here and per policy): lower it only for tests and demos.
+    min_interval: Duration = MIN_INTERVAL
     jitter: Duration = timedelta(minutes=15)
     tick: Duration = timedelta(seconds=5)
     lease: Duration = timedelta(minutes=10)
     batch: int = Field(default=64, ge=1)
 
+    @model_validator(mode="after")
+    def _not_too_often(self) -> ScheduleSettings:
+        if self.min_interval < timedelta(seconds=1):
+            raise ValueError("min_interval: must be at least 1s")
+        if self.interval < self.min_interval:
+            raise ValueError(
+                f"interval: {_span(self.interval)} is shorter than schedule.min_interval "
+                f"({_span(self.min_interval)})"
+            )
+        return self
+
+
+def _span(value: timedelta) -> str:
+    return f"{value.total_seconds():g}s"
+
 
 class DaemonSettings(Section):
     grace_period: Duration = timedelta(seconds=10)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    metrics_host: str = "127.0.0.1"
-    worker_id: str | None = None
+    metrics_host: Text = "127.0.0.1"
+    worker_id: Text | None = None
 
 
 class AlertSettings(Section):
@@ -111,10 +198,10 @@ class AlertSettings(Section):
 
 
 class WebSettings(Section):
-    host: str = "127.0.0.1"
+    host: Text = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
-    base_url: str = "http://127.0.0.1:8080"
-    token_env: str | None = None
+    base_url: HttpUrl = "http://127.0.0.1:8080"
+    token_env: EnvName | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -123,7 +210,7 @@ class WebSettings(Section):
 
 
 class WaybackSettings(Section):
-    base_url: str = "https://web.archive.org"
+    base_url: HttpUrl = "https://web.archive.org"
     requests_per_minute: float = Field(default=24, gt=0)
     captures_per_second: float = Field(default=8, gt=0)
     rate_limit_pause: Duration = timedelta(seconds=60)
@@ -138,38 +225,40 @@ class WaybackSettings(Section):
 
 class EmailNotifierSettings(Section):
     kind: Literal["email"]
-    host: str
+    host: Text
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
-    password_env: str | None = None
-    sender: str = Field(alias="from")
-    to: list[str] = Field(min_length=1)
+    username: Text | None = None
+    password_env: EnvName | None = None
+    sender: Address = Field(alias="from")
+    to: list[Address] = Field(min_length=1)
     min_severity: SeverityName | None = None
     digest: bool = False
     timeout: Duration = timedelta(seconds=30)
-    ca_file: str | None = None
+    ca_file: Text | None = None
     verify_tls: bool = True
 
 
 class WebhookNotifierSettings(Section):
     kind: Literal["webhook"]
-    url: str
+    url: HttpUrl
     format: Literal["json", "slack"] = "json"
-    secret_env: str | None = None
+    secret_env: EnvName | None = None
     min_severity: SeverityName | None = None
     digest: bool = False
     timeout: Duration = timedelta(seconds=15)
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, Text] = Field(default_factory=dict)
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+        return value
 
 
 NotifierSettings = Annotated[EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")]
-
-
-def _http_url(value: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", value):
-        raise ValueError("must be an http:// or https:// URL")
-    return value
 
 
 def _part_table(value: Any) -> Any:
@@ -267,7 +356,13 @@ class Settings(Section):
                     )
         for notifier_id in self.notifiers:
             if not SLUG.match(notifier_id):
-                raise ValueError(f"notifiers.{notifier_id}: id must be a slug")
+                raise ValueError(f"notifiers.{notifier_id!r}: id must be a slug")
+        for index, policy in enumerate(self.policies):
+            if policy.interval is not None and policy.interval < self.schedule.min_interval:
+                raise ValueError(
+                    f"policies[{index}].interval: {_span(policy.interval)} is shorter than "
+                    f"schedule.min_interval ({_span(self.schedule.min_interval)})"
+                )
         return self
 
     @property
@@ -303,6 +398,30 @@ def secret_from_env(variable: str | None, *, key: str) -> str | None:
     return value
 
 
+def missing_secrets(settings: Settings) -> list[str]:
+    """``key: problem`` for every ``*_env`` key naming an unset or empty environment variable."""
+    named: list[tuple[str, str | None]] = [("web.token_env", settings.web.token_env)]
+    for notifier_id, notifier in settings.notifiers.items():
+        field = "password_env" if isinstance(notifier, EmailNotifierSettings) else "secret_env"
+        named.append((f"notifiers.{notifier_id}.{field}", getattr(notifier, field)))
+    problems = []
+    for key, variable in named:
+        if variable is None:
+            continue
+        value = os.environ.get(variable)
+        if value is None:
+            problems.append(f"{key}: environment variable {variable} is not set")
+        elif not value.strip():
+            problems.append(f"{key}: environment variable {variable} is empty")
+    return problems
+
+
+def require_secrets(settings: Settings, path: Path) -> None:
+    """Refuse to start (a ConfigError naming each key and variable) while a named secret is missing."""
+    if problems := missing_secrets(settings):
+        raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
+
+
 def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG))
 
@@ -319,6 +438,9 @@ def _format_location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_KEY_PREFIX = re.compile(r"^([A-Za-z_][\w.\[\]-]*): ")
+
+
 def _describe(error: ValidationError, path: Path) -> str:
     lines = []
     for item in error.errors():
@@ -326,6 +448,10 @@ def _describe(error: ValidationError, path: Path) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
+        elif item["type"] == "value_error" and (key := _KEY_PREFIX.match(message)):
+            # A section's own check names the key inside it: "fetch" + "respect_robots: ..." is one path.
+            location = f"{location}.{key.group(1)}" if location else key.group(1)
+            message = message[key.end() :]
         lines.append(f"{path}: {location or '(top level)'}: {message}")
     return "\n".join(lines)
 

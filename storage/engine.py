@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, Engine
 from sqlmodel import Session
 
-from monitor.errors import StorageError
+from monitor.errors import ConfigError, StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: What each SQLite failure means for the user, and what to do: (words in the driver's message, advice).
+_SQLITE_FAULTS = (
+    ("file is not a database", "is not a SQLite database (or is encrypted, or its header is damaged): "
+     "point storage.url at the right file, or restore it from a backup"),
+    ("malformed", "is damaged (database disk image is malformed): run `policywatch doctor`, then restore "
+     "it from a backup or recover it with `sqlite3 FILE .recover`"),
+    ("no such table", "is incomplete ({message}): run `policywatch doctor`; `policywatch init` creates "
+     "what is missing only on a new file, so restore a damaged one from a backup"),
+    ("readonly", "is read-only ({message}): policywatch must be able to write the file, its folder and "
+     "its -wal/-shm files; check permissions, `lsattr` and the mount"),
+    ("read-only", "is read-only ({message}): policywatch must be able to write the file, its folder and "
+     "its -wal/-shm files; check permissions, `lsattr` and the mount"),
+    ("disk is full", "cannot be written: the disk is full; free space on its file system, then run the "
+     "command again (nothing was half-written)"),
+    ("unable to open", "cannot be opened ({message}): check that its folder exists and is writable"),
+    ("locked", "stayed locked by another process past the busy timeout ({message}): try again, or look "
+     "for a stuck policywatch process"),
+    ("disk i/o error", "could not be read or written (disk I/O error): check the disk and the file"),
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -21,7 +40,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # transactions would defeat "BEGIN IMMEDIATE" for claims.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as error:
+        # A read-only file (permissions, `chattr +i`, a read-only mount) cannot change its journal mode;
+        # it can still be read as it is, and the first write says it is read-only.
+        if "readonly" not in str(error):
+            raise
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -64,8 +89,44 @@ def make_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> Engine:
             kwargs.setdefault("pool_pre_ping", True)
             engine = sa.create_engine(url, **kwargs)
     except (sa.exc.ArgumentError, ImportError, ValueError) as error:
-        raise StorageError(f"storage.url: cannot use database URL {url!r}: {error}") from None
+        # A URL naming a driver we do not have is a mistake in the config, not a database fault.
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in url else url
+        raise ConfigError(f"storage.url: cannot use database URL {shown!r}: {error}") from None
     return engine
+
+
+def is_database_fault(error: BaseException) -> bool:
+    """A failure of the database itself (unreadable, damaged, read-only, full, unreachable), not of a query.
+
+    Integrity and programming errors are left alone: callers handle them or they are bugs.
+    """
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InternalError) or (
+        type(error) is sa.exc.DatabaseError
+    )
+
+
+def database_name(url: URL | str) -> str:
+    """How to name a database to its user: the SQLite file's path, or the server and database."""
+    parsed = sa.engine.make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ":memory:"
+        return database.removeprefix("file:").split("?", 1)[0]
+    return parsed.render_as_string(hide_password=True)
+
+
+def database_fault(error: BaseException, url: URL | str) -> StorageError:
+    """One line for a database fault: which database, what is wrong, and what to do."""
+    orig = getattr(error, "orig", None) or error
+    parsed = sa.engine.make_url(url) if isinstance(url, str) else url
+    name = database_name(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        message = " ".join(str(orig).split()) or type(orig).__name__
+        for words, advice in _SQLITE_FAULTS:
+            if words in message.lower():
+                return StorageError(f"{name} {advice.format(message=message)}")
+        return StorageError(f"{name}: {message}")
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return StorageError(f"{name}: {first} (is the server running, and is storage.url right?)")
 
 
 @contextmanager
@@ -79,5 +140,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             except BaseException:
                 session.rollback()
                 raise
-    except OperationalError as error:
-        raise StorageError(f"database error: {error.orig}") from error
+    except sa.exc.DBAPIError as error:
+        if not is_database_fault(error):
+            raise
+        raise database_fault(error, engine.url) from error

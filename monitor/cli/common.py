@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 import typer
 
 from monitor.cli.output import console, err_console
-from monitor.errors import ConfigError, PolicywatchError, StorageError
+from monitor.errors import ConfigError, NotFound, PolicywatchError, StorageError
 
 # Nothing heavy at import time (``--help`` imports every command module): pydantic, SQLAlchemy and the
 # storage layer are imported by the functions that use them.
@@ -42,15 +42,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def settings_from(path: Path | None) -> Settings:
-    from monitor.config import default_config_path, load_config
+def settings_from(path: Path | None, *, secrets: bool = False) -> Settings:
+    """The config; with ``secrets``, refuse it while a ``*_env`` key names an unset variable (start-up check
+    of the commands that deliver alerts or serve the UI, so a missing password is not found at delivery)."""
+    from monitor.config import default_config_path, load_config, require_secrets
 
-    return load_config(path if path is not None else default_config_path())
+    config_path = path if path is not None else default_config_path()
+    settings = load_config(config_path)
+    if secrets:
+        require_secrets(settings, config_path)
+    return settings
 
 
 def open_engine(settings: Settings, *, check_schema: bool = True, readonly: bool = False) -> Engine:
     from storage.engine import make_engine
 
+    _opened.append(settings.database_url)
     engine = make_engine(settings.database_url, readonly=readonly)
     if check_schema:
         from storage.migrations import ensure_current
@@ -72,21 +79,55 @@ def _report(label: str, error: Exception) -> None:
     err_console.print(f"[bold red]{label}[/]: {message}", markup=True, highlight=False, soft_wrap=True)
 
 
+def database_fault_of(error: BaseException) -> StorageError | None:
+    """The one-line StorageError for a database failure that escaped as a driver error, else None.
+
+    Looked up lazily: a command that never touched the database never imports SQLAlchemy for this.
+    """
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from storage.engine import database_fault, is_database_fault
+
+    if not is_database_fault(error):
+        return None
+    return database_fault(error, _opened[-1] if _opened else "the database")
+
+
+#: The URLs this process opened, so that a fault raised far from ``open_engine`` still names the file.
+_opened: list[str] = []
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn policywatch errors into a one-line message and an exit code (2 config, 3 storage, 1 other)."""
+    """Turn policywatch errors into a one-line message and an exit code (2 config, 3 storage, 1 other).
+
+    A database fault (unreadable, damaged, read-only, full, unreachable) is a storage error wherever it
+    was raised, so no command prints a traceback for one.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            return _translated(func, *args, **kwargs)
         except ConfigError as error:
             _report("config error", error)
             raise typer.Exit(EXIT_CONFIG) from None
         except StorageError as error:
-            _report("database error", error)
+            _report("not found" if isinstance(error, NotFound) else "database error", error)
             raise typer.Exit(EXIT_STORAGE) from None
         except PolicywatchError as error:
             _report("error", error)
             raise typer.Exit(EXIT_OTHER) from None
 
     return wrapper
+
+
+def _translated(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    try:
+        return func(*args, **kwargs)
+    except PolicywatchError:
+        raise
+    except Exception as error:
+        fault = database_fault_of(error)
+        if fault is None:
+            raise
+        raise fault from None

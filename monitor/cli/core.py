@@ -123,7 +123,7 @@ def check(
 
     from rich.table import Table
 
-    settings = settings_from(config)
+    settings = settings_from(config, secrets=True)
     policies = _select(settings, names)
     outcomes, deliveries = asyncio.run(
         _check(settings, policies, show_progress=not as_json and console.is_terminal)

@@ -33,7 +33,7 @@ def run(config: ConfigOption = None) -> None:
     from monitor.run.daemon import run_daemon
     from monitor.run.observe import configure_logging
 
-    settings = settings_from(config)
+    settings = settings_from(config, secrets=True)
     engine = open_daemon_engine(settings)
     configure_logging()
     try:

@@ -44,7 +44,7 @@ def serve(
 
     from monitor.web import create_app
 
-    settings = with_address(settings_from(config), host, port)
+    settings = with_address(settings_from(config, secrets=True), host, port)
     web_app = create_app(settings)
     login = " (login required)" if settings.web.token_env else ""
     console.print(

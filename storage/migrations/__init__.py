@@ -79,14 +79,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def ensure_current(engine: Engine) -> None:
     """Refuse to work on a database that is missing or behind the code's schema."""
+    from storage.engine import database_fault, database_name, is_database_fault
+
     try:
         revision = current_revision(engine)
-    except sa.exc.OperationalError as error:
-        raise StorageError(f"cannot open database: {error.orig}") from None
+    except sa.exc.DBAPIError as error:
+        if not is_database_fault(error):
+            raise
+        raise database_fault(error, engine.url) from None
     if revision is None:
-        raise StorageError("database is not initialised: run `policywatch init`")
+        raise StorageError(f"{database_name(engine.url)} is not initialised: run `policywatch init`")
     if revision != head_revision():
         raise StorageError(
-            f"database schema is at {revision}, this policywatch needs {head_revision()}: "
-            "run `policywatch upgrade`"
+            f"{database_name(engine.url)}: database schema is at {revision}, this policywatch needs "
+            f"{head_revision()}: run `policywatch upgrade`"
         )

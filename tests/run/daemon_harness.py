@@ -29,7 +29,7 @@ from tests.support.polling import wait_until
 REPO = Path(__file__).resolve().parents[2]
 
 #: Second-scale schedule: every policy is due every second, ticks five times a second, no jitter.
-FAST_SCHEDULE = {"interval": "1s", "jitter": 0, "tick": "200ms", "lease": "30s"}
+FAST_SCHEDULE = {"interval": "1s", "min_interval": "1s", "jitter": 0, "tick": "200ms", "lease": "30s"}
 
 # A real bot-challenge page, as served by a CDN in front of a site.
 BOT_CHALLENGE = """<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>

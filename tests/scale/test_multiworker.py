@@ -96,8 +96,8 @@ def _configs(tmp_path: Path, pg_url: str, site: LoopbackSite, hook: WebhookRecei
         sections = {
             "fetch": {"respect_robots": False, "per_host_interval": 0, "concurrency": 16, "retries": 0,
                       "user_agent": f"policywatch-tests/{worker}"},
-            "schedule": {"interval": f"{INTERVAL}s", "jitter": 0, "tick": "250ms", "lease": f"{LEASE}s",
-                         "batch": 32},
+            "schedule": {"interval": f"{INTERVAL}s", "min_interval": "1s", "jitter": 0, "tick": "250ms",
+                         "lease": f"{LEASE}s", "batch": 32},
             "alerts": {"deliver_interval": "300ms", "retry_backoff": "200ms"},
             "daemon": {"worker_id": worker, "grace_period": "5s"},
         }
