@@ -61,9 +61,10 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 SeverityName = Severity
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-#: Characters that are never part of a URL as written (RFC 3986 appendix C) and that would break the
-#: headers, HTML attributes or log lines it is copied into.
-_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"'<>\\`]")
+#: Characters never part of a URL as written (RFC 3986 appendix C) that would break out of the quoted
+#: headers, attributes, shell lines and log fields it is copied into. (``<`` and ``>`` are escaped
+#: wherever a URL is shown and percent-encoded when it is fetched, so they are left to those layers.)
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"'\\`]")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg", "postgres")

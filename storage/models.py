@@ -105,6 +105,8 @@ class Snapshot(SQLModel, table=True):
     body_codec: str = "zstd"
     body: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
     version_id: int | None = Field(default=None, foreign_key="versions.id", index=True)
+    #: The codec the body was decoded with: the label's, or the one that read a mislabelled page cleanly.
+    charset: str | None = Field(default=None, max_length=40)
 
 
 class Version(SQLModel, table=True):

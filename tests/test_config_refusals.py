@@ -73,7 +73,7 @@ def test_control_characters_in_addresses_headers_and_names_are_refused(
         ('"https://hooks.example/a\'b"', '"\'"'),
         ('"https://hooks.example/a b"', "' '"),
         ('"https://hooks.example/a\\tb"', "control characters"),
-        ('"https://hooks.example/<script>"', "'<'"),
+        ('"https://hooks.example/a`b"', "'`'"),
         ('"https:///no-host"', "with a host"),
     ],
 )

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.cli import app
-from monitor.cli.common import ConfigOption, console, handle_errors, settings_from
+from monitor.cli.common import EXIT_CONFIG, ConfigOption, console, err_console, handle_errors, settings_from
 
 if TYPE_CHECKING:
     from monitor.config import Settings
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach the address (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
 
 
 def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
@@ -38,6 +49,14 @@ def serve(
     port: Annotated[
         int | None, typer.Option("--port", min=1, max=65535, help="Port (default: [web] port, 8080).")
     ] = None,
+    insecure_no_token: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-token",
+            help="Serve on a non-loopback address without [web] token_env: anyone who can reach it reads "
+            "everything.",
+        ),
+    ] = False,
 ) -> None:
     """Browse the history in a web browser: dashboard, timelines, clause diffs, search, alerts and feeds."""
     import uvicorn
@@ -45,6 +64,16 @@ def serve(
     from monitor.web import create_app
 
     settings = with_address(settings_from(config, secrets=True), host, port)
+    if not settings.web.token_env and not is_loopback(settings.web.host):
+        exposed = (
+            f"warning: serving on {settings.web.host} without a token: anyone who can reach this address "
+            "can read every policy, change and alert. Set [web] token_env"
+        )
+        if not insecure_no_token:
+            err_console.print(f"{exposed}, or pass --insecure-no-token to do it anyway.", soft_wrap=True,
+                              markup=False, highlight=False)  # fmt: skip
+            raise typer.Exit(EXIT_CONFIG)
+        err_console.print(f"{exposed} (--insecure-no-token).", soft_wrap=True, markup=False, highlight=False)
     web_app = create_app(settings)
     login = " (login required)" if settings.web.token_env else ""
     console.print(

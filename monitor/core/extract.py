@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.core.htmltext import clean_tree, drop_nodes, main_content, matches, outermost, render_blocks
@@ -26,6 +28,14 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 # Labels servers put on pages by default; UTF-8 bytes behind them are far more likely than real Latin-1.
 LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252", "latin-1"})
+#: Codecs that read any byte as some character, so a clean decode proves nothing: the text is judged.
+SINGLE_BYTE = LATIN_FAMILY | frozenset(
+    {"cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u",
+     "iso8859-2", "iso8859-5", "iso8859-7", "iso8859-9", "mac-roman", "cp437", "cp850", "cp866"}
+)  # fmt: skip
+DETECT_BYTES = 256 * 1024  # the detector samples anyway; more only costs time
+MESS_SAMPLE = 20_000  # characters of each reading whose mess is measured
+MESS_MARGIN = 0.1  # how much less messy another reading must be to overrule the label
 ALWAYS_DROPPED = "script, style, noscript, template, svg, iframe, object, embed, canvas, frameset"
 TRAFILATURA_MIN_SHARE = 0.7  # below this the extractor has lost clauses; the cleaned body wins
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -62,22 +72,52 @@ def split_content_type(value: str | None) -> tuple[str | None, str | None]:
     return mime.strip().lower() or None, charset
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded body and how: ``charset`` is the codec used (Python's name, e.g. ``"gb18030"``)."""
+
+    text: str
+    charset: str
+    declared: str | None  # the codec the HTTP header (or, without one, the page's <meta>) named
+
+
 def decode_body(body: bytes, content_type: str | None) -> str:
-    """Decode a body: BOM, then the HTTP charset, then ``<meta charset>``, then a guess. Never raises."""
+    """Decode a body (see :func:`decode`). Never raises."""
+    return decode(body, content_type).text
+
+
+def body_charset(body: bytes, content_type: str | None) -> str | None:
+    """The codec :func:`decode` reads ``body`` with; None for a body that is not text (PDF, images…)."""
+    mime = split_content_type(content_type)[0]
+    if mime is not None and mime not in HTML_TYPES | TEXT_TYPES and not mime.startswith("text/"):
+        return None
+    return decode(body, content_type).charset if body else None
+
+
+def decode(body: bytes, content_type: str | None) -> Decoded:
+    """Decode a body: BOM, then the HTTP charset, then ``<meta charset>``, then a guess. Never raises.
+
+    A label is evidence, not proof. Bytes that are valid UTF-8 with non-ASCII text are UTF-8 whatever the
+    label says. A label that does not decode cleanly (bytes invalid in it), or that a ``<meta charset>`` or
+    the detector (charset-normalizer) beats clearly on the "mess" of the decoded text (mojibake: letters of
+    several scripts mixed, symbols inside words), gives way to the better reading. ``Decoded.charset``
+    records which codec was used.
+    """
     if not body:
-        return ""
+        return Decoded("", "utf-8", None)
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body.decode(encoding, errors="replace").lstrip("\ufeff")
+            return Decoded(body.decode(encoding, errors="replace").lstrip("\ufeff"), encoding, encoding)
     mime, charset = split_content_type(content_type)
     declared = _codec_name(charset)
-    if declared is None and mime not in TEXT_TYPES:
-        declared = _codec_name(_meta_charset(body))
-    if declared is not None:
-        decoded = _decode_declared(body, declared)
-        if decoded is not None:
-            return decoded
-    return _decode_undeclared(body)
+    meta = _codec_name(_meta_charset(body)) if mime not in TEXT_TYPES else None
+    if declared is None:
+        declared, meta = meta, None
+    if declared is None:
+        return _decode_undeclared(body)
+    if declared == "utf-8":
+        return _decode_labelled_utf8(body, meta)
+    return _decode_labelled(body, declared, meta)
 
 
 def _codec_name(label: str | None) -> str | None:
@@ -102,30 +142,84 @@ def _meta_charset(body: bytes) -> str | None:
     return None
 
 
-def _decode_declared(body: bytes, codec: str) -> str | None:
-    """Decode with the declared codec, correcting the common mislabels; None if the label is wrong."""
-    if codec == "utf-8":
-        return body.decode("utf-8", errors="policywatch-utf8-cp1252")
-    if codec in LATIN_FAMILY:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return body.decode("cp1252", errors="policywatch-latin1")
+def _decode_labelled_utf8(body: bytes, meta: str | None) -> Decoded:
     try:
+        return Decoded(body.decode("utf-8"), "utf-8", "utf-8")
+    except UnicodeDecodeError:
+        pass
+    lenient = body.decode("utf-8", errors="replace")
+    invalid = lenient.count("\ufffd")
+    if sum(1 for char in lenient if char > "\x7f") - invalid >= invalid:
+        # Mostly real UTF-8 with a few stray bytes: those are nearly always Windows-1252 text pasted in.
+        return Decoded(body.decode("utf-8", errors="policywatch-utf8-cp1252"), "utf-8", "utf-8")
+    # Not UTF-8 at all: read as browsers read a wrong label (Windows-1252), unless another reads better.
+    return _best_reading(body, "utf-8", "cp1252", meta)
+
+
+def _decode_labelled(body: bytes, declared: str, meta: str | None) -> Decoded:
+    if body.isascii():
+        return Decoded(body.decode("ascii"), declared, declared)
+    try:
+        # Valid multi-byte UTF-8 is almost never an accident of another encoding.
+        return Decoded(body.decode("utf-8"), "utf-8", declared)
+    except UnicodeDecodeError:
+        pass
+    label = "cp1252" if declared in LATIN_FAMILY else declared
+    clean = _strict(body, label) if declared not in SINGLE_BYTE and meta in (None, declared) else None
+    if clean is not None:
+        return Decoded(clean, label, declared)  # a clean multi-byte decode: the label is right
+    return _best_reading(body, declared, label, meta)
+
+
+def _best_reading(body: bytes, declared: str, label: str, meta: str | None) -> Decoded:
+    """The label's reading, unless a ``<meta>`` or the detector's reads clearly less messy (mojibake)."""
+    best: tuple[str, str, float] | None = None
+    for codec in _candidates(body, label, meta):
+        text = _strict(body, codec)
+        if text is None:
+            continue
+        mess = mess_ratio(text[:MESS_SAMPLE], maximum_threshold=1.0)
+        if best is None or mess < best[2] - MESS_MARGIN:
+            best = (codec, text, mess)
+        if best[2] < MESS_MARGIN:
+            break  # nothing can beat it by the margin: spare the detector
+    if best is not None:
+        return Decoded(best[1], best[0], declared)
+    return Decoded(body.decode(label, errors="replace"), label, declared)
+
+
+def _candidates(body: bytes, label: str, meta: str | None) -> Iterator[str]:
+    """The label's codec first (it wins ties), then a differing ``<meta>``, then Windows-1252 (what browsers
+    fall back to), then the detector's guess (which often names a cousin of Windows-1252 for Latin text)."""
+    tried = {label}
+    yield label
+    for codec in (meta, "cp1252"):
+        if codec and codec not in tried:
+            tried.add(codec)
+            yield codec
+    guess = from_bytes(body[:DETECT_BYTES]).best()
+    if guess is not None and (name := _codec_name(guess.encoding)) and name not in tried:
+        yield name
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        if codec == "cp1252":
+            return body.decode("cp1252", errors="policywatch-latin1")  # as browsers read it: never fails
         return body.decode(codec)
     except (UnicodeDecodeError, LookupError):
         return None
 
 
-def _decode_undeclared(body: bytes) -> str:
+def _decode_undeclared(body: bytes) -> Decoded:
     try:
-        return body.decode("utf-8")
+        return Decoded(body.decode("utf-8"), "utf-8", None)
     except UnicodeDecodeError:
         pass
     best = from_bytes(body).best()
     if best is not None:
-        return str(best)
-    return body.decode("cp1252", errors="policywatch-latin1")
+        return Decoded(str(best), _codec_name(best.encoding) or best.encoding, None)
+    return Decoded(body.decode("cp1252", errors="policywatch-latin1"), "cp1252", None)
 
 
 def normalize_text(text: str) -> str:

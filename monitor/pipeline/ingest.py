@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from monitor.config import PolicySettings, Settings
 from monitor.core.analysis import Analysis, analyse
+from monitor.core.extract import body_charset
 from monitor.errors import StorageError
 from storage import queries
 from storage.codec import sha256_hex
@@ -41,6 +42,12 @@ class RawCapture:
     headers: dict[str, str]
     fetched_at: datetime
     archive_digest: str | None = None
+    #: The codec its text was read with (None: not text); found here, outside the write transaction.
+    charset: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.charset is None:
+            object.__setattr__(self, "charset", body_charset(self.body, self.content_type))
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ def new_snapshot(
         body_size=len(raw.body),
         body_codec=codec,
         body=blob,
+        charset=raw.charset,
     )
 
 

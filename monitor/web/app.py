@@ -66,6 +66,23 @@ async def _database_error(request: Request, error: Exception) -> Response:
     return _error(request, 503, f"the database cannot be read: {orig}")
 
 
+async def _out_of_range(request: Request, error: Exception) -> Response:
+    # A number no database row can have (SQLite's integers stop at 2^63 - 1; the driver refuses to bind
+    # a larger one): nothing has that id, which is a 404, not a server error.
+    return _error(request, 404, "no such page" if not _is_api(request) else "not found")
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    # Starlette answers a 500 outside every middleware, so the security headers are added here; the
+    # error is still logged with its traceback by the server, as a bug should be.
+    headers = dict(security.SECURITY_HEADERS)
+    if _is_api(request) or request.url.path.startswith(("/feed", "/static")):
+        return JSONResponse({"detail": "internal server error"}, status_code=500, headers=headers)
+    response = render(request, "error.html.j2", status_code=500, status=500, message="internal server error")
+    response.headers.update(headers)
+    return response
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if _is_api(request) or request.url.path.startswith(("/feed", "/static")):
@@ -111,6 +128,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.add_exception_handler(sa.exc.OperationalError, _database_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(Exception, _server_error)
     security.install(app)
     app.add_middleware(HeadAsGet)  # outermost: every route, mount and error page answers HEAD
     return app

@@ -37,13 +37,14 @@ def _answers(url: str, process: subprocess.Popen[bytes]) -> bool:
         return False
 
 
-def _start(config: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _start(config: Path, *options: str) -> tuple[subprocess.Popen[bytes], int]:
     """``policywatch serve`` in a subprocess on a free port, once it answers."""
     for _attempt in range(START_ATTEMPTS):
         # Another process may take the probed port before the server binds it: then try another one.
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "serve", "--config", str(config), "--port", str(port)],
+            [sys.executable, "-m", "monitor", "serve", "--config", str(config), "--port", str(port),
+             *options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}/"
