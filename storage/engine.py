@@ -105,6 +105,24 @@ def is_database_fault(error: BaseException) -> bool:
     )
 
 
+#: Where SQLAlchemy turns fetched rows into Python values (a ValueError there is a value, not a query).
+_ROW_DECODING = ("sqlalchemy/engine/result.py", "sqlalchemy/engine/row.py", "sqlalchemy/engine/cursor.py",
+                 "sqlalchemy/engine/_processors", "sqlalchemy/dialects/sqlite/base.py")  # fmt: skip
+
+
+def is_unreadable_value(error: BaseException) -> bool:
+    """A value SQLite returned but SQLAlchemy could not turn into Python (a date of NUL bytes from a
+    truncated or overwritten file): damage that SQLite itself does not notice."""
+    if not isinstance(error, ValueError | TypeError | OverflowError):
+        return False
+    frame = error.__traceback__
+    while frame is not None:
+        if any(part in frame.tb_frame.f_code.co_filename for part in _ROW_DECODING):
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def database_name(url: URL | str) -> str:
     """How to name a database to its user: the SQLite file's path, or the server and database."""
     parsed = sa.engine.make_url(url) if isinstance(url, str) else url
@@ -119,6 +137,11 @@ def database_fault(error: BaseException, url: URL | str) -> StorageError:
     orig = getattr(error, "orig", None) or error
     parsed = sa.engine.make_url(url) if isinstance(url, str) else url
     name = database_name(parsed)
+    if is_unreadable_value(error):
+        return StorageError(
+            f"{name} is damaged: a stored value cannot be read ({' '.join(str(error).split())[:120]}): "
+            "run `policywatch doctor`, then restore it from a backup"
+        )
     if parsed.get_backend_name() == "sqlite":
         message = " ".join(str(orig).split()) or type(orig).__name__
         for words, advice in _SQLITE_FAULTS:

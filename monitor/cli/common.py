@@ -86,9 +86,9 @@ def database_fault_of(error: BaseException) -> StorageError | None:
     """
     if "sqlalchemy" not in sys.modules:
         return None
-    from storage.engine import database_fault, is_database_fault
+    from storage.engine import database_fault, is_database_fault, is_unreadable_value
 
-    if not is_database_fault(error):
+    if not (is_database_fault(error) or is_unreadable_value(error)):
         return None
     return database_fault(error, _opened[-1] if _opened else "the database")
 

@@ -111,7 +111,7 @@ def test_a_truncated_file_is_reported_as_damaged(database: Path) -> None:
     path = db_file(database)
     with path.open("r+b") as handle:
         handle.truncate(path.stat().st_size // 2)
-    for command in (["history", "acme"], ["show", "acme"], ["check"]):
+    for command in (["history", "acme"], ["show", "acme"]):
         assert_one_line_fault(invoke(*command, "--config", str(database)), str(path), "damaged")
 
 
