@@ -259,6 +259,35 @@ class WebhookNotifierSettings(Section):
         return value
 
 
+ResourceType = Literal["image", "media", "font", "stylesheet"]
+DEFAULT_BLOCKED: tuple[ResourceType, ...] = ("image", "media", "font")
+
+
+class BrowserSettings(Section):
+    """Headless Chromium for script-rendered policies (``render = "browser"`` or an escalated ``"auto"``)."""
+
+    executable_path: str = "/usr/bin/chromium"
+    timeout: Duration = timedelta(seconds=30)
+    wait_for: str | None = None
+    settle: Duration = timedelta(milliseconds=500)
+    concurrency: int = Field(default=2, ge=1, le=32)
+    restart_after: int = Field(default=100, ge=1)
+    block_resources: list[ResourceType] = Field(default_factory=lambda: list(DEFAULT_BLOCKED))
+
+    @field_validator("wait_for")
+    @classmethod
+    def _css(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from selectolax.lexbor import LexborHTMLParser
+
+        try:
+            LexborHTMLParser("<p></p>").css(value)
+        except Exception:  # Lexbor raises a plain exception type for a bad selector
+            raise ValueError(f"{value!r} is not a valid CSS selector") from None
+        return value
+
+
 NotifierSettings = Annotated[EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")]
 
 
@@ -290,6 +319,7 @@ class PolicySettings(Section):
     ignore_robots: bool = False
     archive: bool = False
     enabled: bool = True
+    render: Literal["static", "browser", "auto"] = "auto"
 
     @field_validator("name")
     @classmethod
@@ -333,6 +363,7 @@ class Settings(Section):
     alerts: AlertSettings = AlertSettings()
     web: WebSettings = WebSettings()
     wayback: WaybackSettings = WaybackSettings()
+    browser: BrowserSettings = BrowserSettings()
     notifiers: dict[str, NotifierSettings] = Field(default_factory=dict)
     policies: list[PolicySettings] = Field(default_factory=list)
     #: The folder of the config file; relative paths (the SQLite file) resolve against it.

@@ -133,6 +133,8 @@ class Version(SQLModel, table=True):
     #: For imported versions: the commit that recorded the text, and the collection it came from.
     ota_commit: str | None = Field(default=None, max_length=40)
     ota_collection: str | None = None
+    #: "static" (the HTTP body) or "browser" (the DOM after headless Chromium ran the page's scripts).
+    renderer: str = Field(default="static", sa_column_kwargs={"server_default": "static"})
 
 
 class Change(SQLModel, table=True):

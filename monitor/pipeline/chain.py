@@ -25,6 +25,7 @@ from monitor.errors import FetchError
 from monitor.pipeline.health import record_failure, record_success
 from monitor.pipeline.ingest import IngestResult, RawCapture, ingest_text
 from monitor.sources.fetch import Fetcher, FetchResult
+from monitor.sources.page import fetch_page
 from storage import queries
 from storage.codec import sha256_hex
 from storage.engine import session_scope
@@ -158,9 +159,8 @@ async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOut
     if known is None:
         known = await asyncio.to_thread(_known_state, ctx, policy.name, need_text=False)
     try:
-        result = await ctx.fetcher.fetch(
-            policy.url, etag=known.etag, last_modified=known.last_modified,
-            ignore_robots=policy.ignore_robots,
+        result = await fetch_page(
+            ctx.fetcher, ctx.settings, policy, etag=known.etag, last_modified=known.last_modified
         )
     except FetchError as error:
         return await _failed(ctx, policy, error.reason, str(error), error.status, started)
@@ -230,6 +230,7 @@ def _ingest_live(
         content_type=result.content_type,
         headers=result.headers,
         fetched_at=result.fetched_at,
+        renderer=result.renderer,
     )
     return ingest_text(
         ctx.engine,

@@ -44,6 +44,7 @@ class RawCapture:
     archive_digest: str | None = None
     #: The codec its text was read with (None: not text); found here, outside the write transaction.
     charset: str | None = None
+    renderer: str = "static"  # or "browser": what produced the body, recorded on the version
 
     def __post_init__(self) -> None:
         if self.charset is None:
@@ -286,6 +287,7 @@ def _write(
         reverted_to=reverted,
         ota_commit=provenance.commit if provenance else None,
         ota_collection=provenance.collection if provenance else None,
+        renderer=raw.renderer if raw is not None else "static",
     )
     session.add(version)
     session.flush()

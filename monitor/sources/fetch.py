@@ -12,8 +12,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -68,6 +68,7 @@ class FetchResult:
     fetched_at: datetime  # UTC, when the response headers arrived
     elapsed_ms: int
     redirects: tuple[str, ...]  # the URLs that answered with a redirect, in order
+    renderer: str = "static"  # "browser" when headless Chromium produced the body (monitor/sources/page.py)
 
 
 class _Transient(FetchError):
@@ -93,6 +94,7 @@ class Fetcher:
         self._robots = RobotsCache(self._download_robots, ttl=settings.robots_cache_ttl.total_seconds())
         self._timeout = settings.timeout.total_seconds()
         self._limits = BodyLimits(settings.max_bytes, max_ratio=settings.max_compression_ratio)
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     async def __aenter__(self) -> Self:
         limits = httpx.Limits(
@@ -135,7 +137,35 @@ class Fetcher:
     ) -> None:
         await self.aclose()
 
+    @property
+    def user_agent(self) -> str:
+        return self._settings.user_agent
+
+    def on_close(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Await ``callback`` when the fetcher closes (the shared browser lives as long as the fetcher)."""
+        self._on_close.append(callback)
+
+    @asynccontextmanager
+    async def polite(self, url: str, *, ignore_robots: bool = False) -> AsyncIterator[None]:
+        """robots.txt and per-host pacing for a request another client sends (the headless browser).
+
+        Raises RobotsDisallowed. Inside, the caller holds one of the global fetch slots, and the host's
+        spacing counts from entry, exactly as for the fetcher's own requests.
+        """
+        interval = self._settings.per_host_interval.total_seconds()
+        if self._settings.respect_robots and not ignore_robots:
+            rules = await self._robots.rules_for(url)
+            if not rules.allows(url, self._settings.user_agent):
+                raise RobotsDisallowed(f"robots.txt disallows {url} for our User-Agent")
+            interval = max(interval, rules.crawl_delay(self._settings.user_agent))
+        async with self._throttle.slot(host_key(url), interval):
+            self._throttle.request_started(host_key(url))
+            yield
+
     async def aclose(self) -> None:
+        callbacks, self._on_close = self._on_close, []
+        for callback in reversed(callbacks):
+            await callback()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
