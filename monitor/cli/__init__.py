@@ -55,7 +55,19 @@ def _global_options(
 
 
 # Importing a command module registers its commands on ``app``.
-from monitor.cli import alerts, backfill, compare, core, doctor, history, migrate, ota, run, serve  # noqa: E402,F401
+from monitor.cli import (  # noqa: E402,F401
+    alerts,
+    backfill,
+    compare,
+    core,
+    discover,
+    doctor,
+    history,
+    migrate,
+    ota,
+    run,
+    serve,
+)
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ def _history_rows(settings: Settings, name: str) -> list[dict[str, Any]]:
                     "first_seen": _iso(version.first_seen),
                     "last_seen": _iso(version.last_seen),
                     "source": version.source,
+                    "renderer": version.renderer,
                     "archived_at": _iso(version.archived_at),
                     "reverted_to": version.reverted_to,
                     "change": None

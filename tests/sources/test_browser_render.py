@@ -80,6 +80,8 @@ def test_a_script_rendered_policy_is_stored_and_a_sale_clause_is_material(
     changed = check(config)
     assert changed["outcome"] == "new_version" and changed["material"] is True
     assert renderers(config) == ["browser", "browser"]
+    history = json.loads(invoke("history", "tunes", "--config", str(config), "--json").stdout)
+    assert [entry["renderer"] for entry in history] == ["browser", "browser"]
     # the browser sent our honest User-Agent for the page and for what its scripts loaded
     for path in ("/privacy", "/api/policy"):
         assert {request.headers.get("user-agent") for request in site.requests_to(path)} == {UA}
