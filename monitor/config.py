@@ -272,6 +272,7 @@ class BrowserSettings(Section):
     settle: Duration = timedelta(milliseconds=500)
     concurrency: int = Field(default=2, ge=1, le=32)
     restart_after: int = Field(default=100, ge=1)
+    idle_timeout: Duration = timedelta(seconds=60)
     block_resources: list[ResourceType] = Field(default_factory=lambda: list(DEFAULT_BLOCKED))
 
     @field_validator("wait_for")

@@ -34,7 +34,6 @@ def shell_reason(html: str | bytes) -> str | None:
     scripts = tree.css("script")
     if not any(_runs(script.attributes) for script in scripts):
         return None
-    notice = " ".join(node.text(separator=" ") for node in tree.css("noscript"))
     for node in tree.css(_HIDDEN):
         node.decompose()
     body = tree.body
@@ -43,7 +42,9 @@ def shell_reason(html: str | bytes) -> str | None:
     visible = len("".join(text[: NOTICE_MAX_CHARS * 4].split()))
     if visible < NEAR_EMPTY_CHARS:
         return f"near-empty static text ({visible} characters) while scripts are present"
-    if visible < NOTICE_MAX_CHARS and (found := NOTICES.search(text + " " + notice)):
+    # Only the visible text: server-rendered sites keep a <noscript> "enable JavaScript" line for the few
+    # visitors without scripts, and their pages are complete without a browser.
+    if visible < NOTICE_MAX_CHARS and (found := NOTICES.search(text)):
         return f"a {found.group(0)!r} notice while scripts are present"
     for mount in tree.css(MOUNT_POINTS):
         if not mount.text(strip=True):

@@ -3,22 +3,25 @@
 :class:`BrowserPool` drives the system's Debian ``chromium`` through Playwright's Python API
 (``executable_path``; Playwright's own browser download is never used). One browser process serves the
 whole run: at most ``browser.concurrency`` pages at once, each in a fresh context (no cookies or storage
-carried between policies), relaunched after ``browser.restart_after`` pages (Chromium's memory only grows)
-and after a crash. A page is taken when the policy's ``select`` selectors (or ``browser.wait_for``) have
-text, or after ``load`` once the text has stopped changing for ``browser.settle``.
+carried between policies), relaunched after ``browser.restart_after`` pages (Chromium's memory only
+grows) and after a crash, and closed after ``browser.idle_timeout`` without pages. A page is taken when
+the policy's ``select`` selectors (or ``browser.wait_for``) have text, or after ``load`` once the text
+has stopped changing for ``browser.settle``.
 
 Playwright is imported only when a page first needs the browser, so ``check`` of static pages never loads
 it. Politeness is the fetcher's: robots.txt, per-host pacing and the User-Agent (see
-:meth:`monitor.sources.fetch.Fetcher.polite`).
+:meth:`monitor.sources.fetch.Fetcher.permit` and :meth:`~monitor.sources.fetch.Fetcher.paced`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +58,9 @@ _SETTLED_JS = """(quiet) => new Promise((resolve) => {
 })"""
 
 
+Gate = Callable[[], AbstractAsyncContextManager[None]]
+
+
 @dataclass(frozen=True)
 class RenderedPage:
     """The DOM after the page's scripts ran, and the main document's answer."""
@@ -79,6 +85,7 @@ class BrowserPool:
         self._served = 0
         self._driver: Any = None  # playwright.async_api.Playwright
         self._browser: Any = None  # playwright.async_api.Browser
+        self._idle: asyncio.Task[None] | None = None
         self.launches = 0
 
     def available(self) -> str | None:
@@ -88,12 +95,16 @@ class BrowserPool:
             return f"browser.executable_path {path!r} is not an executable file; {INSTALL_HINT}"
         return None
 
-    async def render(self, url: str, *, select: Sequence[str] = ()) -> RenderedPage:
-        """Load ``url``, wait for its text, return the DOM. One retry on a fresh browser after a crash."""
+    async def render(self, url: str, *, select: Sequence[str] = (), gate: Gate | None = None) -> RenderedPage:
+        """Load ``url``, wait for its text, return the DOM. One retry on a fresh browser after a crash.
+
+        ``gate()`` (the fetcher's pacing) is entered around the page load, once a browser page is free.
+        """
         for attempt in (1, 2):
             browser = await self._acquire()
             try:
-                return await self._render_once(browser, url, select)
+                async with gate() if gate is not None else contextlib.nullcontext():
+                    return await self._render_once(browser, url, select)
             except FetchError:
                 raise
             except Exception as error:
@@ -109,6 +120,7 @@ class BrowserPool:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
+        self._cancel_idle()
         async with self._condition:
             await self._stop()
 
@@ -119,6 +131,7 @@ class BrowserPool:
             await self._condition.wait_for(
                 lambda: self._active < limit and not (self._due_restart() and self._active > 0)
             )
+            self._cancel_idle()
             if self._browser is None or not self._browser.is_connected() or self._due_restart():
                 await self._stop()
                 await self._launch()
@@ -130,6 +143,21 @@ class BrowserPool:
         async with self._condition:
             self._active -= 1
             self._condition.notify_all()
+            if self._active == 0 and self._browser is not None:
+                self._idle = asyncio.create_task(self._close_when_idle())
+
+    async def _close_when_idle(self) -> None:
+        """A daemon checks in bursts: between them an idle browser would hold hundreds of MB for hours."""
+        await asyncio.sleep(self._settings.idle_timeout.total_seconds())
+        async with self._condition:
+            if self._active == 0:
+                log.info("closing the idle browser")
+                await self._stop()
+
+    def _cancel_idle(self) -> None:
+        if self._idle is not None and self._idle is not asyncio.current_task():
+            self._idle.cancel()
+        self._idle = None
 
     def _due_restart(self) -> bool:
         return self._served >= self._settings.restart_after

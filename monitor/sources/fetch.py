@@ -145,12 +145,10 @@ class Fetcher:
         """Await ``callback`` when the fetcher closes (the shared browser lives as long as the fetcher)."""
         self._on_close.append(callback)
 
-    @asynccontextmanager
-    async def polite(self, url: str, *, ignore_robots: bool = False) -> AsyncIterator[None]:
-        """robots.txt and per-host pacing for a request another client sends (the headless browser).
+    async def permit(self, url: str, *, ignore_robots: bool = False) -> float:
+        """robots.txt for a request another client sends (the headless browser): the spacing it must keep.
 
-        Raises RobotsDisallowed. Inside, the caller holds one of the global fetch slots, and the host's
-        spacing counts from entry, exactly as for the fetcher's own requests.
+        Raises RobotsDisallowed. Pair with :meth:`paced` around the request itself.
         """
         interval = self._settings.per_host_interval.total_seconds()
         if self._settings.respect_robots and not ignore_robots:
@@ -158,6 +156,11 @@ class Fetcher:
             if not rules.allows(url, self._settings.user_agent):
                 raise RobotsDisallowed(f"robots.txt disallows {url} for our User-Agent")
             interval = max(interval, rules.crawl_delay(self._settings.user_agent))
+        return interval
+
+    @asynccontextmanager
+    async def paced(self, url: str, interval: float) -> AsyncIterator[None]:
+        """Per-host pacing and a global fetch slot for a request another client sends, as for our own."""
         async with self._throttle.slot(host_key(url), interval):
             self._throttle.request_started(host_key(url))
             yield

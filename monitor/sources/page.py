@@ -72,9 +72,13 @@ async def _rendered(
             f'{policy.name} needs a browser ({because}) but {problem}; or set policies.render = "static"',
             reason="needs_browser",
         )
+    interval = await fetcher.permit(policy.url, ignore_robots=policy.ignore_robots)
     try:
-        async with fetcher.polite(policy.url, ignore_robots=policy.ignore_robots):
-            page = await pool.render(policy.url, select=policy.select)
+        # The pacing gate is entered once a browser page is free, so waiting for the browser never
+        # holds one of the fetch slots that static checks need.
+        page = await pool.render(
+            policy.url, select=policy.select, gate=lambda: fetcher.paced(policy.url, interval)
+        )
     except FetchError as error:
         if "download is starting" not in str(error).lower():
             raise

@@ -14,6 +14,7 @@ import pytest
 from monitor.config import BrowserSettings
 from monitor.errors import UnusableContent
 from monitor.sources.browser import BrowserPool
+from tests.support.polling import async_wait_until
 from tests.support.procs import chromium_pids
 from tests.support.site import LoopbackSite, RecordedRequest, Response
 from tests.support.spa import chromium
@@ -96,3 +97,21 @@ def test_a_missing_executable_is_needs_browser_naming_the_setting_and_the_packag
         asyncio.run(run())
     assert caught.value.reason == "needs_browser"
     assert "browser.executable_path" in str(caught.value) and "apt-get install chromium" in str(caught.value)
+
+
+def test_an_idle_browser_is_closed_and_started_again_when_a_page_needs_it(
+    chromium: Path, site: LoopbackSite
+) -> None:
+    site.set("/p", "<p>We keep your data for one year.</p>")
+
+    async def run() -> int:
+        browser = pool(idle_timeout="200ms")
+        try:
+            await browser.render(site.url("/p"))
+            await async_wait_until(lambda: not chromium_pids(), timeout=15)
+            await browser.render(site.url("/p"))
+        finally:
+            await browser.close()
+        return browser.launches
+
+    assert asyncio.run(run()) == 2
