@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, JsonOption, console, handle_errors, print_json
@@ -51,6 +50,8 @@ def discover(url: UrlArgument, config: ConfigOption = None, as_json: JsonOption 
     if not found.candidates:
         console.print(f"no privacy-policy candidates on {found.url}", highlight=False)
         return
+    from rich.markup import escape
+
     # One block per candidate rather than a table: URLs and reasons stay whole at any terminal width.
     for rank, candidate in enumerate(found.candidates, start=1):
         console.print(f"{rank}. [bold]{candidate.score:g}[/]  {escape(candidate.text)}", highlight=False)

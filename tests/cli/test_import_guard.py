@@ -72,7 +72,9 @@ def test_help_loads_no_database_web_analysis_or_rich(tmp_path: Path) -> None:
 
 
 def test_every_command_help_is_as_light_as_the_top_level_help(tmp_path: Path) -> None:
-    for command in ("compare", "diff", "history", "status", "run", "serve", "alerts", "backfill"):
+    commands = ("compare", "diff", "history", "status", "run", "serve", "alerts", "backfill")
+    commands += ("discover", "add")
+    for command in commands:
         modules = loaded(tmp_path, command, "--help")
         assert present(modules, WEB_AND_DELIVERY | DATABASE | ANALYSIS | OPTIONAL) == set(), command
 
