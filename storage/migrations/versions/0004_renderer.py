@@ -1,7 +1,7 @@
 """which renderer produced each version
 
 Revision ID: 0004_renderer
-Revises: 0005_ota
+Revises: 0006_charset
 Create Date: 2026-12-02 14:30:00
 
 ``versions.renderer`` is ``static`` (the HTTP body, HTML/text/PDF) or ``browser`` (the DOM after headless
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_renderer"
-down_revision = "0005_ota"
+down_revision = "0006_charset"
 branch_labels = None
 depends_on = None
 
