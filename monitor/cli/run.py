@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, handle_errors, open_engine, settings_from
@@ -24,10 +27,27 @@ def open_daemon_engine(settings: Settings) -> Engine:
     return engine
 
 
+class LogFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    json = "json"
+
+
 @app.command()
 @handle_errors
-def run(config: ConfigOption = None) -> None:
-    """Monitor every policy on its schedule until SIGTERM or Ctrl-C (JSON logs on stderr)."""
+def run(
+    config: ConfigOption = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            help="auto: readable lines on a terminal, JSON lines otherwise (systemd, log shippers).",
+            case_sensitive=False,
+        ),
+    ] = LogFormat.auto,
+) -> None:
+    """Monitor every policy on its schedule until SIGTERM or Ctrl-C. Logs go to stderr: a line per check
+    and a summary per pass on a terminal, JSON lines otherwise."""
     import asyncio
 
     from monitor.run.daemon import run_daemon
@@ -35,7 +55,7 @@ def run(config: ConfigOption = None) -> None:
 
     settings = settings_from(config, secrets=True)
     engine = open_daemon_engine(settings)
-    configure_logging()
+    configure_logging(log_format=log_format.value)
     try:
         asyncio.run(run_daemon(settings, engine))
     finally:
