@@ -60,6 +60,7 @@ from monitor.cli import (  # noqa: E402,F401
     backfill,
     compare,
     core,
+    demo,
     discover,
     doctor,
     history,

@@ -103,7 +103,7 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
     return render(request, "error.html.j2", status_code=400, status=400, message=f"bad request: {problems}")
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings, *, engine: Engine | None = None, notice: str | None = None) -> FastAPI:
     """The web UI, JSON API and feeds over the database of ``settings`` (or the given engine)."""
     token = secret_from_env(settings.web.token_env, key="web.token_env")
     if token is not None and not token.strip():
@@ -118,7 +118,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.web = WebState(settings=settings, engine=engine, templates=make_templates(), token=token)
+    app.state.web = WebState(settings=settings, engine=engine, templates=make_templates(), token=token,
+                                 notice=notice)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)

@@ -26,6 +26,8 @@ class WebState:
     engine: Engine
     templates: Environment
     token: str | None  # None: no login needed
+    #: A line shown on every page (``policywatch demo``: where its data comes from, and its licence).
+    notice: str | None = None
 
 
 def make_templates() -> Environment:
@@ -72,6 +74,6 @@ State = Annotated[WebState, Depends(web_state)]
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     state = web_state(request)
     page = state.templates.get_template(template).render(
-        request=request, login_enabled=state.token is not None, **context
+        request=request, login_enabled=state.token is not None, notice=state.notice, **context
     )
     return HTMLResponse(page, status_code=status_code)
