@@ -26,7 +26,8 @@ PAIR = ROOT / "tests" / "fixtures" / "corpus" / "histories" / "qnet"
 def json_blocks(page: Path) -> list[Any]:
     text = page.read_text(encoding="utf-8")
     blocks = re.findall(r"^( *)```json\n(.*?)^\1```", text, flags=re.S | re.M)
-    return [json.loads("\n".join(line[len(indent):] for line in body.splitlines())) for indent, body in blocks]
+    return [json.loads("\n".join(line[len(indent):] for line in body.splitlines()))
+            for indent, body in blocks]
 
 
 def test_every_json_example_in_the_manual_parses() -> None:
@@ -58,7 +59,8 @@ def test_the_daemon_check_line_example_has_the_keys_the_daemon_writes() -> None:
     example = next(block for block in json_blocks(DOCS / "daemon.md") if block.get("event") == "check")
     outcome = CheckOutcome(policy="acme", outcome="new_version", duration_ms=412, http_status=200,
                            version_number=7, change_id=3, material=True, severity="high", alerts=1)
-    record = logging.makeLogRecord({"name": "policywatch.daemon", "levelno": logging.INFO, "levelname": "INFO",
-                                    "msg": "check", "fields": check_fields(outcome, worker="web1:4242")})
+    record = logging.makeLogRecord({"name": "policywatch.daemon", "levelno": logging.INFO,
+                                    "levelname": "INFO", "msg": "check",
+                                    "fields": check_fields(outcome, worker="web1:4242")})
     real = json.loads(JsonFormatter().format(record))
     assert set(example) == set(real)
