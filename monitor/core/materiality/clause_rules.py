@@ -74,6 +74,8 @@ def _states_practice(text: str, lex: Lexicon) -> bool:
         return False
     if lex.chrome.search(plain(stripped).strip()):
         return False
+    if stripped.count(" ") < 3 and "/" in stripped:
+        return False  # a wrapped URL or path fragment states nothing
     words = re.findall(r"[^\W\d_]{2,}", plain(stripped))
     if len(words) < 3:
         return False
@@ -82,19 +84,30 @@ def _states_practice(text: str, lex: Lexicon) -> bool:
 
 # Categories that stay even when the section is about something else: they change who is at risk or what
 # kind of data is at stake, whatever the section's topic.
-_ALWAYS: Final = frozenset({"sale", "sensitive_data", "children", "business_transfer", "legal_disclosure"})
+_ALWAYS: Final = frozenset(
+    {"sale", "sensitive_data", "children", "business_transfer", "legal_disclosure", "sharing"}
+)
 
 
 def clause_categories(clause: Clause, lex: Lexicon) -> set[str]:
     """What an added or removed clause is about. Its own cues decide; when its section heading names some of
     them, the clause is about the section's topic and its other cues are incidental ("we keep advertising
     data for 13 months" under "How long we keep data" is a retention change)."""
-    found = lex.categories(plain(clause.text))
+    text = plain(clause.text)
+    found = lex.categories(text)
     heading = lex.heading_categories(clause.section)
     if not found:
         return heading
+    # What the main statement says decides; a purpose or example clause tacked on ("…, so that they can
+    # apply safeguards", "such as cookies") adds only categories that always matter.
+    cut = lex.subordinate.search(text)
+    if cut and cut.start() >= 30:
+        main = lex.categories(text[: cut.start()])
+        if main:
+            found = main | (found & _ALWAYS)
     focused = found & heading
-    return (focused | (found & _ALWAYS)) if focused else found
+    found = (focused | (found & _ALWAYS)) if focused else found
+    return found
 
 
 def _terms(text: str, lex: Lexicon, *, rights_context: bool) -> dict[tuple[str, str], str]:
@@ -145,7 +158,17 @@ def _modified(change: ClauseChange, lex: Lexicon) -> ChangeJudgement:
         content = [t for t in delta.removed + delta.added if len(t) > 3]
         if not changed_cats or len(content) < 4:
             return NOT_MATERIAL
-        found.add(f'wording changed: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"', changed_cats)
+        # A sentence inserted into (or cut from) a clause points the way an added (removed) clause would.
+        inserted, cut = " ".join(delta.added), " ".join(delta.removed)
+        less = more = False
+        if len(delta.added) >= 6 and not delta.removed and changed_cats != {"contact"}:
+            less = not practice.protective(inserted, lex)
+            more = not less
+        elif len(delta.removed) >= 6 and not delta.added and changed_cats != {"contact"}:
+            more = not practice.protective(cut, lex)
+            less = not more
+        reason = f'wording changed: "{phrase(delta.removed, 8)}" → "{phrase(delta.added, 8)}"'
+        found.add(reason, changed_cats, less=less, more=more)
     if not found.categories:
         found.categories = cats or lex.heading_categories(change.new.section)
     return _judgement(found)

@@ -70,6 +70,7 @@ class Lexicon:
     conjunctions: tuple[str, str]  # ("and", "or"): and → or in a condition loosens it
     use_statement: re.Pattern[str]  # "we use / process / analyse …"
     purpose_markers: frozenset[str]  # "to", "for": what introduces a purpose
+    subordinate: re.Pattern[str]  # ", so that", "such as": where a sentence's main statement ends
     safeguard_qualifiers: Mapping[str, int] = field(default_factory=dict)  # "strong" 2 > "reasonable" 1
 
     def categories(self, text: str) -> set[str]:

@@ -212,6 +212,8 @@ TOPIC: Final[dict[str, tuple[re.Pattern[str], ...]]] = {
             r"exercise (?:your|these|those|any of (?:these|your)) rights",
             r"withdraw (?:your )?consent",
             r"non-discrimination",
+            # a complaint route is a right (GDPR art. 77), not only a contact
+            r"(?:lodge|file|make|submit) a complaint",
         ),
     ),
     "children": (

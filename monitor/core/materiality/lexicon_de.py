@@ -236,5 +236,8 @@ def build() -> Lexicon:
         conjunctions=("und", "oder"),
         use_statement=re.compile(r"\b(?:verwend\w*|nutz\w*|verarbeit\w*|analysier\w*)\b", _F),
         purpose_markers=frozenset({"um", "zu", "für", "zur", "zum"}),
+        subordinate=re.compile(
+            r",? (?:um|damit|sodass|wie z\. ?b\.|wie|zum beispiel|einschlie(?:ß|ss)lich|insbesondere)\b", re.I
+        ),
         safeguard_qualifiers=c.SAFEGUARD_STRENGTH,
     )

@@ -96,6 +96,8 @@ STRONG: Final[dict[str, tuple[re.Pattern[str], ...]]] = {
             r"recht auf (?:auskunft|berichtigung|l[öo]schung|einschr[äa]nkung|daten[üu]bertragbarkeit|widerspruch)",
             r"widerspruchsrecht",
             r"auskunftsrecht",
+            r"recht auf beschwerde",
+            r"beschwerde (?:\w+ ){0,2}(?:einreichen|einlegen|erheben)",
             r"ihre rechte",
             r"betroffenenrechte",
             r"einwilligung (?:\w+ )?widerrufen",

@@ -154,5 +154,10 @@ def build() -> Lexicon:
             re.I,
         ),
         purpose_markers=frozenset({"to", "for"}),
+        subordinate=re.compile(
+            r",? (?:so that|in order to|to help|to ensure|such as|including|for example|e\.g\."
+            r"|which (?:helps|allows|enables))\b",
+            re.I,
+        ),
         safeguard_qualifiers=SAFEGUARD_STRENGTH,
     )

@@ -362,5 +362,9 @@ def build() -> Lexicon:
         conjunctions=("et", "ou"),
         use_statement=re.compile(r"\b(?:utilis\w*|trait(?:ons|er|ées?|és?)|analys\w*|exploit\w*)\b", _F),
         purpose_markers=frozenset({"pour", "afin"}),
+        subordinate=re.compile(
+            r",? (?:afin (?:de|d['’]|que)|pour que|de sorte que|notamment|tels? que|telles? que|comme|par exemple|y compris)\b",
+            re.I,
+        ),
         safeguard_qualifiers=c.SAFEGUARD_STRENGTH,
     )

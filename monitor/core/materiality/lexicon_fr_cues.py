@@ -126,6 +126,7 @@ STRONG: Final[dict[str, tuple[re.Pattern[str], ...]]] = {
             r"vous opposer",
             r"d[ée]sinscri\w+",
             r"portabilit[ée]",
+            r"(?:introduire|d[ée]poser|adresser|formuler) une r[ée]clamation",
         ),
     ),
     "children": (
@@ -175,7 +176,7 @@ STRONG: Final[dict[str, tuple[re.Pattern[str], ...]]] = {
     ),
     "legal_disclosure": (
         rx(
-            r"autorit[ée]s? (?:judiciaires?|administratives?|publiques?|comp[ée]tentes?)",
+            r"autorit[ée]s? (?:judiciaires?|administratives?|publiques?|comp[ée]tentes?|de r[ée]gulation)",
             r"r[ée]quisitions?",
             r"forces de l['’]ordre",
             r"d[ée]cisions? de justice",
@@ -259,6 +260,8 @@ _V = (
 )
 PROTECTIVE: Final = re.compile(
     r"\b(?:vous (?:pouvez|avez le droit|disposez|b[ée]n[ée]ficiez|pourrez)|droits? (?:d['’]|de |[àa] )"
+    r"|(?:disposent|b[ée]n[ée]ficient) d(?:e |u |es |['’])"
+    r"|peu(?:t|vent) (?:\w+ ){0,2}(?:faire cesser|s['’]opposer|retirer|supprimer|d[ée]sactiver|demander)"
     r"|vous opposer|retirer votre consentement|(?:avec|sous r[ée]serve de) votre (?:accord|consentement)"
     r"|(?:nous )?(?:supprim|effa[cç]|anonymis)\w+|chiffr\w+|d[ée]sactiver|d[ée]sinscri\w+"
     rf"|ne (?:sont|seront) (?:pas|jamais) (?:{_V}))\b",

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 # What a clause promises the user: a right or choice, a "we do not" promise, consent, deletion, a safeguard.
 PROTECTIVE: Final = re.compile(
-    r"\b(?:you (?:can|may|have the right to|are entitled to|will be able to)|right to|opt[- ]?out|withdraw|"
+    r"\b(?:you (?:have the right to|are entitled to)"
+    # "you can" grants something only with a verb of control ("you can capture screenshots" grants nothing)
+    r"|you (?:can|may|will be able to) (?:also )?(?:opt|delete|access|correct|update|export|download|object"
+    r"|withdraw|request|restrict|limit|manage|control|change|adjust|turn|disable|review|appeal|choose|decide"
+    r"|unsubscribe|ask|exercise|contact|lodge|file|refuse|decline|remove|erase)|right to"
+    r"|opt[- ]?out|withdraw|"
     r"we will (?:notify|ask|inform)|encrypt(?:s|ed|ion)?|not (?:be )?(?:used|shared|sold)|"
     r"(?:only )?with your (?:prior |express |explicit |affirmative )?(?:opt-in )?consent|(?:turn|switch) off"
     r"|(?:privacy|cookie) (?:choices|settings)|(?:we|will|automatically|regularly|promptly) (?:\w+ ){0,2}"
