@@ -54,7 +54,8 @@ _SIGNATURES: Final[dict[str, re.Pattern[str]]] = {
         r"service (?:temporarily )?unavailable"
         r"|bad gateway|gateway time-?out|oops|no longer available"
         r"|go back (?:home|to (?:the )?(?:home ?page|previous page))|return (?:to the )?home"
-        # maintenance and geo-blocking notices
+        # maintenance, offline and geo-blocking notices (a CDN serving a cached copy says so)
+        r"|(?:is|are) currently offline|always online"
         r"|(?:scheduled |under |down for )maintenance|we(?:'ll| will) be back soon"
         r"|(?:not|isn't|is not) available in your (?:country|region|location)"
         r"|unavailable in your (?:country|region)"
@@ -174,6 +175,25 @@ def detect_partial(diff: ClauseDiff) -> str | None:
     return None
 
 
+# Words every privacy policy uses, in any supported language: a capture without them is not the policy.
+_POLICY_WORDS: Final = re.compile(
+    r"\b(?:personal (?:data|information)|privacy|données (?:personnelles|à caractère personnel)"
+    r"|confidentialité|personenbezogene\w*|datenschutz\w*|cookies?|consent|consentement|einwilligung)\b",
+    re.I,
+)
+
+
+def not_a_policy(old_text: str, new_text: str) -> bool:
+    """The capture is another page (a home or marketing page served instead of the policy): the old text
+    spoke the language of privacy policies and the new one hardly does."""
+    old_hits = len(_POLICY_WORDS.findall(old_text))
+    if old_hits < 10:
+        return False
+    old_rate = old_hits / max(len(old_text), 1)
+    new_rate = len(_POLICY_WORDS.findall(new_text)) / max(len(new_text), 1)
+    return new_rate < 0.15 * old_rate
+
+
 def detect_anomaly(old_text: str | None, new_text: str, *, check_language: bool = True) -> str | None:
     """error_page | bot_wall | login_wall | too_short | language_changed | None for a new capture."""
     # Only the head is read for signatures (cheap on 100 kB texts).
@@ -192,6 +212,8 @@ def detect_anomaly(old_text: str | None, new_text: str, *, check_language: bool 
         return "too_short"
     if is_truncated(old_text, new_text):
         return "too_short"
+    if not_a_policy(old_text, new_text):
+        return "error_page"
     if check_language:
         old_lang, new_lang = language(old_text), language(new_text)
         if old_lang and new_lang and old_lang != new_lang:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 from monitor.core.materiality import lexicon, measures, patterns, practice, terms
 from monitor.core.materiality.types import ChangeJudgement, Direction, Severity
-from monitor.core.materiality.wording import WordDelta, phrase, plain, squash, substantive_delta
+from monitor.core.materiality.wording import WordDelta, phrase, plain, squash, substantive_delta, tokens
 
 if TYPE_CHECKING:
     from monitor.core.clauses import Clause
@@ -110,12 +110,16 @@ def clause_categories(clause: Clause, lex: Lexicon) -> set[str]:
     return found
 
 
-def _terms(text: str, lex: Lexicon, *, rights_context: bool) -> dict[tuple[str, str], str]:
+def _terms(
+    text: str, lex: Lexicon, *, rights_context: bool, notice_context: bool = True
+) -> dict[tuple[str, str], str]:
     """(kind, label) → category for the named terms in a text."""
     out: dict[tuple[str, str], str] = {}
     for term in lex.terms:
         if term.kind == "right" and not rights_context:
             continue
+        if term.kind == "notice" and not notice_context:
+            continue  # "by e-mail" in a contact line is a channel, not notice of changes
         if term.pattern.search(text):
             out[(term.kind, term.label)] = term.category
     if lex.transfer_context.search(text):
@@ -141,8 +145,11 @@ def _sentence_negated(text: str, needle: re.Pattern[str], lex: Lexicon) -> bool:
 
 def _modified(change: ClauseChange, lex: Lexicon) -> ChangeJudgement:
     assert change.old is not None and change.new is not None
+    addresses = _address_change(change.old.text, change.new.text)
+    if addresses:
+        return _judgement(addresses)
     delta = substantive_delta(change.old.text, change.new.text)
-    if delta.empty:
+    if delta.empty or _link_labels_only(change.old.text, change.new.text, delta):
         return NOT_MATERIAL
     old, new = plain(change.old.text), plain(change.new.text)
     cats = lex.categories(old) | lex.categories(new)
@@ -172,6 +179,41 @@ def _modified(change: ClauseChange, lex: Lexicon) -> ChangeJudgement:
     if not found.categories:
         found.categories = cats or lex.heading_categories(change.new.section)
     return _judgement(found)
+
+
+_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LABEL: Final = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Words that point at a link rather than state anything ("click here", "visit the … page").
+_NAVIGATION: Final = frozenset(
+    (
+        "click", "here", "tap", "view", "visit", "see", "go", "to", "learn", "more", "read", "your", "the",
+        "this", "our", "page", "please", "cliquez", "ici", "consultez", "voir", "visitez", "hier", "klicken",
+        "besuchen", "sie",
+    )
+)  # fmt: skip
+
+
+def _address_change(old: str, new: str) -> _Found | None:
+    """An e-mail address to write to (in the text or behind a mailto link) changed: where requests and
+    complaints go is a contact change, even when the visible words stay the same."""
+    old_a = {a.lower().rstrip(".") for a in _EMAIL.findall(old)}
+    new_a = {a.lower().rstrip(".") for a in _EMAIL.findall(new)}
+    if old_a == new_a or not (old_a or new_a):
+        return None
+    found = _Found()
+    gone, came = sorted(old_a - new_a), sorted(new_a - old_a)
+    found.add(
+        f'contact address changed: "{", ".join(gone) or "none"}" → "{", ".join(came) or "none"}"', {"contact"}
+    )
+    return found
+
+
+def _link_labels_only(old: str, new: str, delta: WordDelta) -> bool:
+    """Every changed word is the label of a link ("click here" → "view your privacy choices"): navigation
+    wording, not policy."""
+    old_labels = {t for label in _LABEL.findall(old) for t in tokens(label)} | _NAVIGATION
+    new_labels = {t for label in _LABEL.findall(new) for t in tokens(label)} | _NAVIGATION
+    return all(set(o) <= old_labels and set(n) <= new_labels for o, n in delta.regions)
 
 
 def _flip_rules(old: str, new: str, delta: WordDelta, cats: set[str], found: _Found, lex: Lexicon) -> None:
@@ -244,7 +286,9 @@ def _term_rules(
     old: str, new: str, cats: set[str], found: _Found, lex: Lexicon, *, skip_countries: bool = False
 ) -> None:
     rights = "user_rights" in cats
-    old_t, new_t = _terms(old, lex, rights_context=rights), _terms(new, lex, rights_context=rights)
+    notice = "policy_change" in cats
+    old_t = _terms(old, lex, rights_context=rights, notice_context=notice)
+    new_t = _terms(new, lex, rights_context=rights, notice_context=notice)
     if skip_countries:
         old_t = {k: v for k, v in old_t.items() if k[0] != "country"}
         new_t = {k: v for k, v in new_t.items() if k[0] != "country"}

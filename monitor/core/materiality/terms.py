@@ -376,6 +376,8 @@ def durations(text: str, lex: Lexicon) -> list[tuple[str, float]]:
     out: list[tuple[str, float]] = []
     for m in lex.duration.finditer(text):
         raw = m.group(1).lower()
+        if re.fullmatch(r"\d+[.,]\d{1,2}", raw):
+            continue  # "8.83 days" is a measured average in a statistics table, not a commitment
         try:
             value = (
                 float(lex.num_words[raw])

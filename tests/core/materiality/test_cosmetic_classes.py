@@ -162,3 +162,58 @@ def test_a_policy_sentence_about_errors_is_not_a_partial_capture() -> None:
         "You can ask us to delete your data at any time; if something went wrong with a request, tell us.",
     )
     assert _judge(LONG_POLICY, new).anomaly is None
+
+
+# Classes added after the held-out score was taken (each a general rule, tested with sentences of our own) --
+
+
+def test_a_cdn_offline_banner_over_a_cached_copy_is_an_error_page() -> None:
+    banner = (
+        "This website is currently offline. The CDN's Always Online service shows a snapshot of this page "
+        "from an archive.\n\n"
+    )
+    assert _judge(LONG_POLICY, banner + LONG_POLICY).anomaly == "error_page"
+
+
+def test_a_marketing_page_served_instead_of_the_policy_is_an_error_page() -> None:
+    policy = "\n".join(
+        f"We process personal data about your privacy choice number {i}, and cookies with your consent."
+        for i in range(30)
+    )
+    home = "\n".join(
+        f"Meet the new app. Share moments with friends, number {i}, anywhere." for i in range(30)
+    )
+    assert _judge(policy, home).anomaly == "error_page"
+    assert _judge(policy, policy.replace("choice number 3,", "choice number 3, and more,")).anomaly is None
+
+
+def test_averages_in_a_statistics_table_are_not_retention_periods() -> None:
+    old = TRANSPARENCY + "| Median response time | 8.25 days |\n"
+    new = TRANSPARENCY + "| Median response time | 11.5 days |\n"
+    assert not _judge(old, new).material
+    kept = TRANSPARENCY + "We keep request records for 2 years.\n"
+    assert _judge(kept, kept.replace("2 years", "7 years")).material
+
+
+def test_relabelling_a_link_is_not_material() -> None:
+    old = LONG_POLICY + "\nTo exercise these rights, click [here](https://example.org/rights).\n"
+    new = LONG_POLICY + "\nTo exercise these rights, visit our [rights centre](https://example.org/rights).\n"
+    assert not _judge(old, new).material
+
+
+def test_a_new_address_for_requests_is_a_contact_change() -> None:
+    old = LONG_POLICY + "\nSend privacy requests to our team at privacy@example.org or by post.\n"
+    new = LONG_POLICY + "\nSend privacy requests to our team at requests@example.net or by post.\n"
+    j = _judge(old, new)
+    assert j.material and j.categories == ("contact",) and j.severity == "low"
+    assert any("requests@example.net" in r for c in j.changes for r in c.reasons)
+
+
+def test_e_mail_as_a_contact_channel_is_not_notice_of_changes() -> None:
+    old = (
+        LONG_POLICY + "\nYou can reach our privacy team about this notice by email at privacy@example.org.\n"
+    )
+    new = (
+        LONG_POLICY + "\nYou can reach our privacy team about this notice via email at privacy@example.org.\n"
+    )
+    assert not _judge(old, new).material
