@@ -165,13 +165,15 @@ def detect_partial(diff: ClauseDiff) -> str | None:
     for change in diff.changes:
         if change.new is None or change.kind not in ("added", "modified"):
             continue
+        if len(change.new.text) > 2 * _NOTICE_CLAUSE:
+            continue
         text = _flat(change.new.text)
-        if len(text) > _NOTICE_CLAUSE or not _SIGNATURES["error_page"].search(text):
+        # Cheap tests first: the signature pattern is large, and most short clauses replaced nothing.
+        if len(text) > _NOTICE_CLAUSE or removed <= len(text) or not _SIGNATURES["error_page"].search(text):
             continue
         if change.old is not None and _SIGNATURES["error_page"].search(_flat(change.old.text)):
             continue
-        if removed > len(text):  # the notice stands where longer policy text stood
-            return "partial_capture"
+        return "partial_capture"  # the notice stands where longer policy text stood
     return None
 
 

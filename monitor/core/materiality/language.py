@@ -82,6 +82,14 @@ class Lexicon:
 
     def heading_categories(self, section: tuple[str, ...]) -> set[str]:
         """Categories of the innermost heading that names one (inner headings are more specific)."""
+        key = (self.code, section)
+        if key not in _HEADINGS:
+            if len(_HEADINGS) > 4096:
+                _HEADINGS.clear()
+            _HEADINGS[key] = frozenset(self._heading_categories(section))
+        return set(_HEADINGS[key])
+
+    def _heading_categories(self, section: tuple[str, ...]) -> set[str]:
         for heading in reversed(section):
             found = {cat for cat, pattern in self.heading.items() if pattern.search(heading)}
             if found:
@@ -90,6 +98,7 @@ class Lexicon:
 
 
 _CACHE: dict[tuple[str, str], frozenset[str]] = {}
+_HEADINGS: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
 
 def _topics(lex: Lexicon, text: str) -> frozenset[str]:
