@@ -82,7 +82,12 @@ async def _rendered(
     except FetchError as error:
         if "download is starting" not in str(error).lower():
             raise
-        # A PDF or other file opens as a download, not a page: the static body is the document.
+        # A file that opens as a download, not a page: the static body is the document.
+        return await fetcher.fetch(policy.url, ignore_robots=policy.ignore_robots)
+    mime = split_content_type(page.content_type)[0]
+    if mime is not None and mime not in HTML_TYPES:
+        # A PDF (or a text file) shows in the browser's viewer, whose DOM holds none of its text: the
+        # document is the static body, read by the same extract step.
         return await fetcher.fetch(policy.url, ignore_robots=policy.ignore_robots)
     return _as_result(page)
 

@@ -20,6 +20,7 @@ from monitor.cli import app
 from storage.engine import make_engine, session_scope
 from storage.models import Version
 from tests.support.pages import policy_page
+from tests.support.pdfs import policy_pdf
 from tests.support.site import LoopbackSite
 from tests.support.spa import SALE, chromium, serve_spa
 
@@ -133,3 +134,13 @@ def test_check_of_static_pages_never_imports_playwright(
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     assert renderers(config) == ["static"]
+
+
+def test_a_pdf_policy_with_render_browser_is_read_from_its_static_body(
+    chromium: Path, site: LoopbackSite, configure: Callable[..., Path]
+) -> None:
+    site.set("/privacy", policy_pdf(), content_type="application/pdf")
+    config = configure(render="browser")
+    assert check(config)["outcome"] == "first_version"
+    assert "## 3. Sharing" in invoke("show", "tunes", "--config", str(config)).stdout
+    assert renderers(config) == ["static"], "the browser's PDF viewer holds no text; the file does"
