@@ -135,6 +135,10 @@ class Version(SQLModel, table=True):
     ota_collection: str | None = None
     #: "static" (the HTTP body) or "browser" (the DOM after headless Chromium ran the page's scripts).
     renderer: str = Field(default="static", sa_column_kwargs={"server_default": "static"})
+    #: Detected once when the version is stored (ISO 639-1, None when it could not be told); see
+    #: ``monitor.core.facts``. The stated "last updated"/"effective" date: ``2025-03-03`` or ``2025-03``.
+    language: str | None = Field(default=None, sa_type=sa.String(16), nullable=True)
+    stated_date: str | None = Field(default=None, sa_type=sa.String(10), nullable=True)
 
 
 class Change(SQLModel, table=True):
@@ -160,6 +164,8 @@ class Change(SQLModel, table=True):
     report: dict[str, Any] | None = _json()
     #: The new text is a re-extraction of the same document (a technical upgrade), not a change of it.
     reextraction: bool = False
+    #: ``undated`` (material, without a new stated date), ``redated`` (only the stated date changed) or None.
+    notice: str | None = Field(default=None, sa_type=sa.String(16), nullable=True)
 
 
 class CheckEvent(SQLModel, table=True):

@@ -1,30 +1,117 @@
-"""The pure middle of the pipeline: segment → diff → classify, for any two texts."""
+"""The pure middle of the pipeline: segment → diff → classify, for any two texts, with the versions' facts.
+
+The facts (``monitor.core.facts``) are the new version's language, which picks the lexicon the change is
+judged with, and both versions' stated "last updated" dates, which tell a silent change (``undated``) and a
+change of the date alone (``redated``) apart from the rest.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import inspect
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 from monitor.core.clauses import Clause, segment
 from monitor.core.diff import ClauseDiff, diff_clauses
-from monitor.core.materiality import Judgement, classify
+from monitor.core.facts import Notice, StatedDate, VersionFacts, change_notice, detect_language, stated_date
+from monitor.core.materiality import ChangeJudgement, Judgement, classify
 from monitor.core.report import build_report
+
+#: The lexicon used when neither version's language could be told (a short or mixed text).
+DEFAULT_LANGUAGE: Final = "en"
+# Until the per-language engine lands, classify() has no language parameter; pass it once it does.
+_CLASSIFY_TAKES_LANGUAGE: Final = "language" in inspect.signature(classify).parameters
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
+    """Clauses, diff and judgement of a change, with the facts of both versions and the change's notice."""
+
     old: tuple[Clause, ...]
     new: tuple[Clause, ...]
     diff: ClauseDiff
     judgement: Judgement
+    #: The new version's language (None: could not tell) and stated date.
+    language: str | None = None
+    stated_date: StatedDate | None = None
+    old_language: str | None = None
+    old_stated_date: StatedDate | None = None
+    #: The language whose lexicon judged the change.
+    judged_in: str = DEFAULT_LANGUAGE
+    notice: Notice | None = None
+
+    @property
+    def facts(self) -> VersionFacts:
+        """What the store step writes on the new version."""
+        return VersionFacts(self.language, self.stated_date)
 
     def report(self) -> dict[str, Any]:
-        return build_report(self.diff, self.judgement)
+        return build_report(
+            self.diff,
+            self.judgement,
+            language=self.judged_in,
+            notice=self.notice,
+            stated_dates=(
+                self.old_stated_date.iso if self.old_stated_date else None,
+                self.stated_date.iso if self.stated_date else None,
+            ),
+        )
 
 
-def analyse(old_text: str | None, new_text: str) -> Analysis:
-    """Segment both texts, align their clauses and judge the change (old_text None: a first version)."""
+def _judge(old_text: str | None, new_text: str, diff: ClauseDiff, language: str) -> Judgement:
+    if _CLASSIFY_TAKES_LANGUAGE:
+        return classify(old_text, new_text, diff, language=language)  # type: ignore[call-arg,unused-ignore]
+    return classify(old_text, new_text, diff)
+
+
+def _not_material(judgement: Judgement) -> Judgement:
+    """A date-only change is never material, whatever a lexicon made of the date line."""
+    quiet = ChangeJudgement(False, "none", (), "neutral", ())
+    return replace(
+        judgement,
+        material=False,
+        severity="none",
+        categories=(),
+        direction="neutral",
+        summary="Not material: only the stated 'last updated' date changed.",
+        changes=tuple(quiet for _ in judgement.changes),
+    )
+
+
+def analyse(
+    old_text: str | None,
+    new_text: str,
+    *,
+    old_language: str | None = None,
+    new_language: str | None = None,
+) -> Analysis:
+    """Segment both texts, align their clauses and judge the change (old_text None: a first version).
+
+    ``old_language``/``new_language`` are the stored languages when the versions are already known (the
+    language is detected once per version); None detects it.
+    """
     old = segment(old_text) if old_text is not None else ()
     new = segment(new_text)
     diff = diff_clauses(old, new)
-    return Analysis(old, new, diff, classify(old_text, new_text, diff))
+    if old_text is not None and old_language is None:
+        old_language = detect_language(old_text)
+    if new_language is None:
+        new_language = detect_language(new_text)
+    judged_in = new_language or old_language or DEFAULT_LANGUAGE
+    judgement = _judge(old_text, new_text, diff, judged_in)
+    notice = change_notice(old_text, new_text, material=judgement.material, anomaly=judgement.anomaly)
+    if notice == "redated" and judgement.material:
+        # The lexicon may call a date line material; when nothing but the date changed, it is not.
+        judgement = _not_material(judgement)
+    return Analysis(
+        old,
+        new,
+        diff,
+        judgement,
+        language=new_language,
+        stated_date=stated_date(new_text),
+        old_language=old_language,
+        old_stated_date=stated_date(old_text) if old_text is not None else None,
+        judged_in=judged_in,
+        notice=notice,
+    )

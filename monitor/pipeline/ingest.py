@@ -20,6 +20,7 @@ from sqlmodel import Session
 from monitor.config import PolicySettings, Settings
 from monitor.core.analysis import Analysis, analyse
 from monitor.core.extract import body_charset
+from monitor.core.facts import VersionFacts, version_facts
 from monitor.errors import StorageError
 from storage import queries
 from storage.codec import sha256_hex
@@ -90,6 +91,7 @@ class _Plan:
     after_id: int | None
     into_new: Analysis | None
     out_of_new: Analysis | None
+    facts: VersionFacts | None = None  # the new text's language and stated date, detected once
 
 
 def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _Plan:
@@ -103,15 +105,18 @@ def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _
     if (before and before.text_sha256 == sha) or (after and after.text_sha256 == sha):
         # An equal neighbour is only extended (see _write): no change record, so nothing to analyse.
         return _Plan(before_id, after_id, None, None)
+    facts = version_facts(text)
     into_new = (
-        analyse(before_text, text)
+        analyse(before_text, text, old_language=before.language, new_language=facts.language)
         if before_text is not None and before and before.text_sha256 != sha
         else None
     )
     out_of_new = (
-        analyse(text, after_text) if after_text is not None and after and after.text_sha256 != sha else None
+        analyse(text, after_text, old_language=facts.language, new_language=after.language)
+        if after_text is not None and after and after.text_sha256 != sha
+        else None
     )
-    return _Plan(before_id, after_id, into_new, out_of_new)
+    return _Plan(before_id, after_id, into_new, out_of_new, facts)
 
 
 def new_snapshot(
@@ -164,6 +169,7 @@ def _change(
         reverted_to=reverted,
         report=analysis.report(),
         reextraction=reextraction,
+        notice=None if quiet else analysis.notice,
     )
 
 
@@ -272,6 +278,7 @@ def _write(
     reverted = earlier.number if earlier is not None else None
     number = queries.next_version_number(session, policy.id)
     codec, blob = encode_new_version(session, policy.id, number, text)
+    facts = plan.facts or (plan.into_new.facts if plan.into_new is not None else version_facts(text))
     version = Version(
         policy_id=policy.id,
         number=number,
@@ -288,6 +295,8 @@ def _write(
         ota_commit=provenance.commit if provenance else None,
         ota_collection=provenance.collection if provenance else None,
         renderer=raw.renderer if raw is not None else "static",
+        language=facts.language,
+        stated_date=facts.stated_date.iso if facts.stated_date else None,
     )
     session.add(version)
     session.flush()

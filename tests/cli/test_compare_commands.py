@@ -17,7 +17,19 @@ from tests.conftest import ConfigFactory, initialised_engine
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "histories" / "qnet"
 runner = CliRunner()
 
-TOP_KEYS = ["material", "severity", "categories", "direction", "anomaly", "summary", "stats", "changes"]
+TOP_KEYS = [
+    "material",
+    "severity",
+    "categories",
+    "direction",
+    "anomaly",
+    "language",
+    "notice",
+    "stated_dates",
+    "summary",
+    "stats",
+    "changes",
+]
 CHANGE_KEYS = [
     "kind",
     "section",
