@@ -53,6 +53,8 @@ class AlertFacts:
     other_edits: int = 0
     #: The report's ``notice`` ("undated", "redated") when the change came without a fitting date.
     notice: str | None = None
+    #: The new version's stated "last updated" date (``2025-03-03``), for "still dated …".
+    stated_date: str | None = None
     #: Health alerts: what failed, since when, how many checks in a row.
     detail: str = ""
     failing_since: str | None = None

@@ -18,6 +18,7 @@ from notifiers.render import (
     delivery_id,
     headline,
     highest_severity,
+    notice_words,
     one_line,
     subject_line,
 )
@@ -60,6 +61,9 @@ def alert_document(message: AlertFacts) -> dict[str, Any]:
             direction=message.direction,
             summary=message.summary,
             reasons=list(message.reasons),
+            notice=message.notice,
+            notice_text=notice_words(message) or None,
+            stated_date=message.stated_date,
             changes=[_clause_document(entry) for entry in message.changes],
         )
     else:
@@ -133,13 +137,18 @@ def _clip_block(text: str) -> str:
     return text if len(text) <= SLACK_TEXT_LIMIT else text[: SLACK_TEXT_LIMIT - 1] + "…"
 
 
+def _slack_notice(message: AlertFacts) -> str:
+    return f"\n*Notice:* {slack_escape(notice_words(message))}" if message.notice else ""
+
+
 def _slack_alert_blocks(message: AlertFacts) -> list[dict[str, Any]]:
     title = f"{message.severity.upper()}: {headline(message)}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": one_line(title, 150)}},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _clip_block(slack_escape(message.summary or message.detail))},
+            "text": {"type": "mrkdwn", "text": _clip_block(
+                slack_escape(message.summary or message.detail) + _slack_notice(message))},
         },
     ]
     for entry in message.changes[:MAX_CLAUSES]:

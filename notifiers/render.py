@@ -16,6 +16,7 @@ from typing import Any, Final
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from monitor.core.facts import notice_text
 from monitor.core.severity import highest_severity as _highest
 from monitor.core.templating import template_environment
 from notifiers.base import AlertFacts, RenderedAlert
@@ -176,6 +177,16 @@ def whole_html(text: str | None, *, side: str) -> Markup:
     return Markup('<{tag} style="{style}">{text}</{tag}>').format(tag=Markup(tag), style=style, text=text)
 
 
+def notice_words(message: AlertFacts) -> str:
+    """The notice in words, "changed without a new 'last updated' date (still dated 2025-03-03)", or ""."""
+    words = notice_text(message.notice)
+    if not words:
+        return ""
+    if message.notice == "undated":
+        words += f" (still dated {message.stated_date})" if message.stated_date else " (the date was removed)"
+    return words
+
+
 def when(value: datetime | str | None) -> str:
     if value is None:
         return ""
@@ -190,7 +201,7 @@ def when(value: datetime | str | None) -> str:
 def _environment(*, html: bool) -> Environment:
     filters: dict[str, Callable[..., Any]] = {
         "label": category_label, "marked": marked_text, "highlighted": highlighted_html, "whole": whole_html,
-        "when": when, "direction": lambda d: DIRECTION_LABELS.get(d, d),
+        "when": when, "direction": lambda d: DIRECTION_LABELS.get(d, d), "notice": notice_words,
     }  # fmt: skip
     globals_ = {
         "headline": headline, "severity_colour": SEVERITY_COLOUR, "max_clauses": MAX_CLAUSES,

@@ -17,6 +17,9 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from monitor.core.facts import notice_text
+from monitor.core.report import anomaly_label
+
 if TYPE_CHECKING:
     from jinja2 import Environment
     from markupsafe import Markup
@@ -110,6 +113,17 @@ def _change_block(entry: dict[str, Any], *, color: bool) -> RenderableType:
     return Group(title, body, *reasons, Text(""))
 
 
+def facts_line(report: dict[str, Any]) -> str:
+    """``language fr · stated date 2025-03-03 → 2025-06-12``; empty for reports stored before facts."""
+    parts = [f"language {report['language']}"] if report.get("language") else []
+    dates = report.get("stated_dates") or {}
+    old, new = dates.get("old"), dates.get("new")
+    if old or new:
+        shown = (new or "none") if old == new else f"{old or 'none'} → {new or 'none'}"
+        parts.append(f"stated date {shown}")
+    return " · ".join(parts)
+
+
 def render_text(report: dict[str, Any], *, title: str = "", color: bool = True) -> RenderableType:
     """A terminal rendering: judgement first, then material changes, then the rest. ``color=False`` is for
     output without colour: word diffs then carry text markers."""
@@ -118,7 +132,11 @@ def render_text(report: dict[str, Any], *, title: str = "", color: bool = True) 
     if title:
         head.append(title + "\n", style="bold")
     if report.get("anomaly"):
-        head.append(f"ANOMALY: {report['anomaly']}\n", style="bold magenta")
+        kind = report["anomaly"]
+        head.append(f"ANOMALY: {kind} ({anomaly_label(kind)})\n", style="bold magenta")
+    notice = notice_text(report.get("notice"))
+    if notice:
+        head.append(f"NOTICE: {notice}\n", style="bold magenta")
     head.append(
         ("MATERIAL" if report["material"] else "not material") + f" · severity {severity}",
         style=SEVERITY_STYLE.get(severity, ""),
@@ -126,6 +144,9 @@ def render_text(report: dict[str, Any], *, title: str = "", color: bool = True) 
     head.append(f" · {report['direction']}")
     if report.get("categories"):
         head.append(" · " + ", ".join(report["categories"]))
+    facts = facts_line(report)
+    if facts:
+        head.append("\n" + facts, style="dim")
     stats = report["stats"]
     head.append("\n" + " · ".join(f"{key} {value}" for key, value in stats.items()), style="dim")
     if report.get("summary"):
@@ -174,6 +195,9 @@ def render_html(report: dict[str, Any], *, title: str = "policywatch comparison"
     return template.render(
         report=report,
         title=title,
+        facts=facts_line(report),
+        notice=notice_text(report.get("notice")),
+        anomaly_label=anomaly_label,
         inline_html=inline_html,
         side_by_side_html=side_by_side_html,
     )

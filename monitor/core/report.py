@@ -5,10 +5,11 @@ Stored with every change record, so history, the web UI and alerts read it inste
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from monitor.core.diff import ClauseChange, ClauseDiff
-from monitor.core.materiality import ChangeJudgement, Judgement
+if TYPE_CHECKING:  # readers of stored reports (alerts, pages) need none of the engine
+    from monitor.core.diff import ClauseChange, ClauseDiff
+    from monitor.core.materiality import ChangeJudgement, Judgement
 
 REPORT_VERSION = 1
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from monitor.core.report import all_reasons, material_changes
+from monitor.core.report import all_reasons, material_changes, report_stated_date
 from notifiers.base import AlertFacts
 from storage.models import Alert, Change, Policy, Version
 
@@ -38,7 +38,7 @@ def change_facts(
     assert alert.id is not None and change.id is not None
     report = change.report or {}
     material = material_changes(report)
-    notice = report.get("notice")
+    notice = change.notice or report.get("notice")
     return AlertFacts(
         alert_id=alert.id,
         key=alert.key,
@@ -59,6 +59,7 @@ def change_facts(
         observed_at=new.observed_at if new else None,
         other_edits=_other_edits(report, len(material)),
         notice=str(notice) if notice else None,
+        stated_date=report_stated_date(report),
     )
 
 
