@@ -35,6 +35,8 @@ class VersionRow:
     reverted_to: int | None
     text_sha256: str
     text_size: int
+    language: str | None = None
+    stated_date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class ChangeRow:
     anomaly: str | None
     summary: str
     reverted_to: int | None
+    notice: str | None = None  # undated | redated | None
 
     def matches(self, *, category: str | None = None, min_severity: str | None = None) -> bool:
         if category is not None and category not in self.categories:
@@ -84,7 +87,7 @@ _VERSION_COLUMNS = tuple(
     for column in (
         Version.id, Version.policy_id, Version.number, Version.observed_at, Version.first_seen,
         Version.last_seen, Version.source, Version.archived_at, Version.reverted_to, Version.text_sha256,
-        Version.text_size,
+        Version.text_size, Version.language, Version.stated_date,
     )
 )  # fmt: skip
 
@@ -118,7 +121,7 @@ def _change_query() -> sa.Select[*tuple[Any, ...]]:  # a wide row, typed loosely
     columns = (
         Change.id, Policy.name, old.number, new.number, new.observed_at, Change.created_at,
         Change.material, Change.severity, Change.direction, Change.categories, Change.anomaly,
-        Change.summary, Change.reverted_to,
+        Change.summary, Change.reverted_to, Change.notice,
     )  # fmt: skip
     query = (
         sa.select(*(col(column) for column in columns))

@@ -31,6 +31,8 @@ class ChangeOut(BaseModel):
     anomaly: str | None
     summary: str
     reverted_to: int | None
+    #: ``undated`` (material, without a new stated date), ``redated`` (only the stated date changed), null.
+    notice: str | None = None
     url: str
 
 
@@ -67,6 +69,9 @@ class VersionOut(BaseModel):
     reverted_to: int | None
     text_sha256: str
     text_size: int
+    #: The version's language (ISO 639-1) and stated "last updated" date (``2025-03-03`` or ``2025-03``).
+    language: str | None = None
+    stated_date: str | None = None
     change_id: int | None
     url: str
 
@@ -104,7 +109,7 @@ def change_out(row: ChangeRow, base: str) -> ChangeOut:
         id=row.id, policy=row.policy, from_version=row.from_number, to_version=row.to_number,
         observed_at=row.observed_at, material=row.material, severity=row.severity,
         direction=row.direction, categories=list(row.categories), anomaly=row.anomaly, summary=row.summary,
-        reverted_to=row.reverted_to, url=f"{base}/policies/{row.policy}/changes/{row.id}",
+        reverted_to=row.reverted_to, notice=row.notice, url=f"{base}/policies/{row.policy}/changes/{row.id}",
     )  # fmt: skip
 
 
@@ -113,6 +118,7 @@ def version_out(policy: str, row: VersionRow, change: ChangeRow | None, base: st
         "number": row.number, "observed_at": row.observed_at, "first_seen": row.first_seen,
         "last_seen": row.last_seen, "source": row.source, "archived_at": row.archived_at,
         "reverted_to": row.reverted_to, "text_sha256": row.text_sha256, "text_size": row.text_size,
+        "language": row.language, "stated_date": row.stated_date,
         "change_id": change.id if change else None, "url": f"{base}/policies/{policy}/versions/{row.number}",
     }  # fmt: skip
 

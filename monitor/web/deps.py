@@ -15,8 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from monitor.config import Settings
+from monitor.core.facts import notice_text
 from monitor.core.materiality import CATEGORIES
 from monitor.core.render import inline_html, side_by_side_html
+from monitor.core.report import anomaly_label
 from monitor.core.templating import template_environment
 
 
@@ -36,6 +38,8 @@ def make_templates() -> Environment:
     env.filters["date"] = format_date
     env.filters["when"] = format_when
     env.filters["words"] = lambda value: str(value).replace("_", " ")
+    env.filters["notice"] = notice_text
+    env.filters["anomaly"] = anomaly_label
     env.globals.update(
         inline_html=inline_html, side_by_side_html=side_by_side_html, CATEGORIES=CATEGORIES, qs=query_string
     )

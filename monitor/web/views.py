@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from monitor.core.clauses import segment
+from monitor.core.facts import notice_text
 from monitor.core.materiality import CATEGORIES
+from monitor.core.report import anomaly_label
 from storage.browse import SEVERITY_RANK, ChangeRow, TimelineEntry
 from storage.models import Policy
 
@@ -130,7 +132,9 @@ def label(row: ChangeRow) -> str:
     if row.reverted_to is not None:
         parts.append(f"reverted to version {row.reverted_to}")
     if row.anomaly:
-        parts.append(f"anomaly: {row.anomaly}")
+        parts.append(f"anomaly: {anomaly_label(row.anomaly)}")
+    if row.notice:
+        parts.append(notice_text(row.notice) or row.notice)
     return " · ".join(parts)
 
 

@@ -1,4 +1,4 @@
-"""Version facts: the stated "last updated"/"effective" date (en, fr, de), the language, and the change notice.
+"""Version facts: the stated "last updated"/"effective" date (en, fr, de), the language, the change notice.
 
 Every sentence here was written for these tests; none comes from a corpus.
 """
@@ -6,9 +6,11 @@ Every sentence here was written for these tests; none comes from a corpus.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
+from monitor.core import facts
 from monitor.core.analysis import analyse
 from monitor.core.facts import (
     StatedDate,
@@ -46,7 +48,7 @@ from monitor.core.facts import (
         ("En vigueur à compter du 1er avril 2025", "2025-04-01", "effective"),
         ("Date d'entrée en vigueur : 15/06/2025", "2025-06-15", "effective"),
         ("Version du lundi 3 mars 2025", "2025-03-03", "updated"),
-        ("La présente politique de confidentialité a été mise à jour le 3 mars 2025.", "2025-03-03", "updated"),
+        ("La présente politique de confidentialité a été mise à jour le 3 mars 2025.", "2025-03-03", "updated"),  # noqa: E501
         # German
         ("Stand: 3. März 2025", "2025-03-03", "updated"),
         ("Stand 03/2025", "2025-03", "updated"),
@@ -120,21 +122,39 @@ def test_the_language_of_a_version_is_told_from_its_text() -> None:
     assert detect_language("Cookies. OK.") is None  # too little text to tell
 
 
-def test_the_language_model_loads_once_when_threads_ask_together() -> None:
-    text = "Nous ne vendons pas vos données personnelles et nous ne les partageons pas avec des annonceurs. " * 4
+def test_the_language_model_loads_once_when_threads_ask_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    from py3langid.langid import LanguageIdentifier
+
+    loads: list[object] = []
+    real = LanguageIdentifier.from_modelpath
+
+    def counted(*args: Any, **kwargs: Any) -> LanguageIdentifier:
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(LanguageIdentifier, "from_modelpath", counted)
+    monkeypatch.setattr(facts, "_IDENTIFIER", facts._Identifier())
+    text = "Nous ne vendons pas vos données personnelles et ne les partageons pas avec des annonceurs. " * 4
+    start = threading.Barrier(4)
     results: list[str | None] = []
-    threads = [threading.Thread(target=lambda: results.append(detect_language(text))) for _ in range(4)]
+
+    def detect() -> None:
+        start.wait(timeout=30)
+        results.append(detect_language(text))
+
+    threads = [threading.Thread(target=detect) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=60)
     assert results == ["fr"] * 4
+    assert len(loads) == 1
 
 
 def test_version_facts_keep_a_known_language_and_read_the_date() -> None:
-    facts = version_facts("Stand: 1. April 2025\n\nWir verkaufen keine Daten.", language="de")
-    assert facts.language == "de"
-    assert facts.stated_date is not None and facts.stated_date.iso == "2025-04-01"
+    found = version_facts("Stand: 1. April 2025\n\nWir verkaufen keine Daten.", language="de")
+    assert found.language == "de"
+    assert found.stated_date is not None and found.stated_date.iso == "2025-04-01"
 
 
 # -- the notice, through analyse() ------------------------------------------------------------------------
