@@ -62,6 +62,8 @@ def _history_rows(settings: Settings, name: str) -> list[dict[str, Any]]:
                     "renderer": version.renderer,
                     "archived_at": _iso(version.archived_at),
                     "reverted_to": version.reverted_to,
+                    "language": version.language,
+                    "stated_date": version.stated_date,
                     "change": None
                     if change is None
                     else {
@@ -72,6 +74,7 @@ def _history_rows(settings: Settings, name: str) -> list[dict[str, Any]]:
                         "direction": change.direction,
                         "anomaly": change.anomaly,
                         "summary": change.summary,
+                        "notice": change.notice,
                         "stats": (change.report or {}).get("stats"),
                     },
                 }

@@ -13,7 +13,15 @@ from typing import Any, Final
 
 from monitor.core.clauses import Clause, segment
 from monitor.core.diff import ClauseDiff, diff_clauses
-from monitor.core.facts import Notice, StatedDate, VersionFacts, change_notice, detect_language, stated_date
+from monitor.core.facts import (
+    Notice,
+    StatedDate,
+    VersionFacts,
+    change_notice,
+    detect_language,
+    main_date,
+    stated_dates,
+)
 from monitor.core.materiality import ChangeJudgement, Judgement, classify
 from monitor.core.report import build_report
 
@@ -34,6 +42,7 @@ class Analysis:
     #: The new version's language (None: could not tell) and stated date.
     language: str | None = None
     stated_date: StatedDate | None = None
+    #: The old version's language as given (or detected when the new one's could not be told).
     old_language: str | None = None
     old_stated_date: StatedDate | None = None
     #: The language whose lexicon judged the change.
@@ -88,18 +97,27 @@ def analyse(
     """Segment both texts, align their clauses and judge the change (old_text None: a first version).
 
     ``old_language``/``new_language`` are the stored languages when the versions are already known (the
-    language is detected once per version); None detects it.
+    language is detected once per version). None detects the new text's language, and the old text's only
+    when the new one's cannot be told (it is then the fallback lexicon).
     """
     old = segment(old_text) if old_text is not None else ()
     new = segment(new_text)
     diff = diff_clauses(old, new)
-    if old_text is not None and old_language is None:
-        old_language = detect_language(old_text)
     if new_language is None:
         new_language = detect_language(new_text)
+    if new_language is None and old_text is not None and old_language is None:
+        old_language = detect_language(old_text)  # only needed as the fallback lexicon
     judged_in = new_language or old_language or DEFAULT_LANGUAGE
     judgement = _judge(old_text, new_text, diff, judged_in)
-    notice = change_notice(old_text, new_text, material=judgement.material, anomaly=judgement.anomaly)
+    old_dates = stated_dates(old_text) if old_text is not None else ()
+    new_dates = stated_dates(new_text)
+    notice = change_notice(
+        old_text,
+        new_text,
+        material=judgement.material,
+        anomaly=judgement.anomaly,
+        dates=(old_dates, new_dates),
+    )
     if notice == "redated" and judgement.material:
         # The lexicon may call a date line material; when nothing but the date changed, it is not.
         judgement = _not_material(judgement)
@@ -109,9 +127,9 @@ def analyse(
         diff,
         judgement,
         language=new_language,
-        stated_date=stated_date(new_text),
+        stated_date=main_date(new_dates),
         old_language=old_language,
-        old_stated_date=stated_date(old_text) if old_text is not None else None,
+        old_stated_date=main_date(old_dates),
         judged_in=judged_in,
         notice=notice,
     )

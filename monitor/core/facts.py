@@ -239,15 +239,39 @@ def _stated(match: re.Match[str], text: str, *, line: bool) -> StatedDate | None
     return StatedDate(year, month, day, kind, " ".join(match.group("phrase").split()), (start, end))
 
 
+# Every date ends with (or, in ISO, starts with) a year; the patterns only run on the text around years.
+# (Runs of digits are found first: scanning for the exact shapes everywhere is ten times slower.)
+_NUMBERS = re.compile(r"\d[\d./-]*")
+_YEAR = re.compile(r"\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
+_BEFORE_YEAR: Final = 300  # longer than any label, link and date before the year
+_AFTER_YEAR: Final = 24
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged spans of text around each year-like number: the only places a stated date can be."""
+    windows: list[tuple[int, int]] = []
+    for hit in _NUMBERS.finditer(text):
+        if len(hit.group()) < 4 or not _YEAR.search(hit.group()):
+            continue
+        start, end = max(0, hit.start() - _BEFORE_YEAR), min(len(text), hit.end() + _AFTER_YEAR)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
 def stated_dates(text: str) -> tuple[StatedDate, ...]:
     """Every date the text states as the policy's own, in document order."""
     found: dict[int, StatedDate] = {}
-    for form, line in ((_LINE_FORM, True), (_SENTENCE_FORM, False)):
-        for match in form.finditer(text):
-            stated = _stated(match, text, line=line)
-            if stated is not None and not any(_overlaps(stated.span, other.span) for other in found.values()):
-                found[stated.span[0]] = stated
-    return tuple(found[start] for start in sorted(found))
+    for start, end in _windows(text):
+        # Searching inside the whole string (pos/endpos) keeps "^" and "\b" true to the real text.
+        for form, line in ((_LINE_FORM, True), (_SENTENCE_FORM, False)):
+            for match in form.finditer(text, start, end):
+                stated = _stated(match, text, line=line)
+                if stated is not None and not any(_overlaps(stated.span, o.span) for o in found.values()):
+                    found[stated.span[0]] = stated
+    return tuple(found[position] for position in sorted(found))
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -256,7 +280,11 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def stated_date(text: str) -> StatedDate | None:
     """The policy's stated date: the first "last updated" date, else the first "effective" date."""
-    dates = stated_dates(text)
+    return main_date(stated_dates(text))
+
+
+def main_date(dates: tuple[StatedDate, ...]) -> StatedDate | None:
+    """Of a text's stated dates (document order), the one that is the version's date."""
     return next((d for d in dates if d.kind == "updated"), dates[0] if dates else None)
 
 
@@ -271,17 +299,23 @@ def without_stated_dates(text: str, dates: Iterable[StatedDate]) -> str:
 
 
 def change_notice(
-    old_text: str | None, new_text: str, *, material: bool, anomaly: str | None
+    old_text: str | None,
+    new_text: str,
+    *,
+    material: bool,
+    anomaly: str | None,
+    dates: tuple[tuple[StatedDate, ...], tuple[StatedDate, ...]] | None = None,
 ) -> Notice | None:
     """``undated``, ``redated`` or None for the change from ``old_text`` to ``new_text`` (see the module doc).
 
     ``redated`` whenever the stated dates are all that differ, material or not (the caller makes it not
     material). ``undated`` only for a material change of a policy that stated a date before and states no
-    date it did not state before: a policy that never states a date gets no notice.
+    date it did not state before: a policy that never states a date gets no notice. ``dates``: both texts'
+    ``stated_dates`` when the caller has them already.
     """
     if old_text is None or anomaly is not None:
         return None
-    old_dates, new_dates = stated_dates(old_text), stated_dates(new_text)
+    old_dates, new_dates = dates if dates is not None else (stated_dates(old_text), stated_dates(new_text))
     old_isos = {d.iso for d in old_dates}
     new_isos = {d.iso for d in new_dates}
     if old_isos != new_isos and without_stated_dates(old_text, old_dates) == without_stated_dates(
@@ -303,12 +337,12 @@ def notice_text(notice: str | None) -> str | None:
 #: The share of the identifier's probability a language needs before it is stored (it is ~1.0 on policies).
 LANGUAGE_CONFIDENCE: Final = 0.9
 _MIN_LETTERS: Final = 200
-_SAMPLE: Final = 1500
+_SAMPLE: Final = 1000
 _NOISE = re.compile(r"https?://\S+|\]\([^)]*\)|[#*_>`|\\\[\]]+")
 
 
 class _Identifier:
-    """py3langid's model, loaded on first use (~0.6 s) and once per process, whichever thread asks first."""
+    """py3langid's model, loaded on first use (~0.6 s, ~85 MB) and once per process, whichever thread asks."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -329,6 +363,11 @@ class _Identifier:
 _IDENTIFIER: Final = _Identifier()
 
 
+def language_identifier() -> LanguageIdentifier:
+    """The process's one py3langid model (~85 MB): every language check shares it."""
+    return _IDENTIFIER.get()
+
+
 def language_sample(text: str) -> str:
     """Head, middle and tail of the text without URLs and Markdown: what the identifier reads."""
     middle = len(text) // 2
@@ -342,7 +381,7 @@ def detect_language(text: str) -> str | None:
     sample = language_sample(text)
     if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
         return None
-    code, probability = _IDENTIFIER.get().classify(sample)
+    code, probability = language_identifier().classify(sample)
     return str(code) if probability >= LANGUAGE_CONFIDENCE else None
 
 

@@ -64,7 +64,7 @@ def test_compare_text_and_html_say_so_in_words() -> None:
     assert "language fr · stated date 2025-03-03 → 2025-06-12" in html
 
 
-def test_diff_json_of_stored_versions_carries_the_facts(make_config: ConfigFactory) -> None:
+def test_diff_and_history_json_of_stored_versions_carry_the_facts(make_config: ConfigFactory) -> None:
     from monitor.config import load_config
 
     config = make_config(policies=[{"name": "acme", "url": "http://127.0.0.1:9/privacy"}])
@@ -80,3 +80,7 @@ def test_diff_json_of_stored_versions_carries_the_facts(make_config: ConfigFacto
     report = json.loads(result.stdout)
     assert (report["language"], report["notice"]) == ("en", "undated")
     assert report["stated_dates"] == {"old": "2025-03-03", "new": "2025-03-03"}
+    history = runner.invoke(app, ["history", "acme", "--json", "--config", str(config)])
+    rows = json.loads(history.stdout)
+    assert [(row["language"], row["stated_date"]) for row in rows] == [("en", "2025-03-03")] * 2
+    assert [row["change"] and row["change"]["notice"] for row in rows] == [None, "undated"]

@@ -138,10 +138,10 @@ def is_truncated(old_text: str, new_text: str) -> bool:
 
 @cache
 def _identifier() -> LanguageIdentifier:
-    # Loaded on first use: the model takes ~0.5 s to read, and most checks never need it.
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    # One model per process (~85 MB, ~0.5 s to read), loaded on first use and shared with the version facts.
+    from monitor.core.facts import language_identifier
 
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    return language_identifier()
 
 
 def language(text: str) -> str | None:
