@@ -97,12 +97,15 @@ def analyse(
     """Segment both texts, align their clauses and judge the change (old_text None: a first version).
 
     ``old_language``/``new_language`` are the stored languages when the versions are already known (the
-    language is detected once per version). None detects the new text's language, and the old text's only
-    when the new one's cannot be told (it is then the fallback lexicon).
+    language is detected once per version). A missing one is taken from the other version when most
+    clauses are unchanged (a language switch rewrites nearly every clause), else detected: the new text's
+    always, the old text's only when the new one's cannot be told (it is then the fallback lexicon).
     """
     old = segment(old_text) if old_text is not None else ()
     new = segment(new_text)
     diff = diff_clauses(old, new)
+    if old_text is not None and diff.unchanged >= max(1, len(diff.changes)):
+        old_language, new_language = old_language or new_language, new_language or old_language
     if new_language is None:
         new_language = detect_language(new_text)
     if new_language is None and old_text is not None and old_language is None:

@@ -105,18 +105,20 @@ def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _
     if (before and before.text_sha256 == sha) or (after and after.text_sha256 == sha):
         # An equal neighbour is only extended (see _write): no change record, so nothing to analyse.
         return _Plan(before_id, after_id, None, None)
-    facts = version_facts(text)
     into_new = (
-        analyse(before_text, text, old_language=before.language, new_language=facts.language)
+        analyse(before_text, text, old_language=before.language)
         if before_text is not None and before and before.text_sha256 != sha
         else None
     )
+    known = into_new.language if into_new else None
     out_of_new = (
-        analyse(text, after_text, old_language=facts.language, new_language=after.language)
+        analyse(text, after_text, old_language=known, new_language=after.language)
         if after_text is not None and after and after.text_sha256 != sha
         else None
     )
-    return _Plan(before_id, after_id, into_new, out_of_new, facts)
+    if known is None and out_of_new is not None:
+        known = out_of_new.old_language
+    return _Plan(before_id, after_id, into_new, out_of_new, version_facts(text, language=known))
 
 
 def new_snapshot(
