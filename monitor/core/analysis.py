@@ -7,7 +7,6 @@ change of the date alone (``redated``) apart from the rest.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -27,8 +26,6 @@ from monitor.core.report import build_report
 
 #: The lexicon used when neither version's language could be told (a short or mixed text).
 DEFAULT_LANGUAGE: Final = "en"
-# Until the per-language engine lands, classify() has no language parameter; pass it once it does.
-_CLASSIFY_TAKES_LANGUAGE: Final = "language" in inspect.signature(classify).parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +56,13 @@ class Analysis:
             self.diff,
             self.judgement,
             language=self.judged_in,
+            supported=self.judgement.supported,
             notice=self.notice,
             stated_dates=(
                 self.old_stated_date.iso if self.old_stated_date else None,
                 self.stated_date.iso if self.stated_date else None,
             ),
         )
-
-
-def _judge(old_text: str | None, new_text: str, diff: ClauseDiff, language: str) -> Judgement:
-    if _CLASSIFY_TAKES_LANGUAGE:
-        return classify(old_text, new_text, diff, language=language)  # type: ignore[call-arg,unused-ignore]
-    return classify(old_text, new_text, diff)
 
 
 def _not_material(judgement: Judgement) -> Judgement:
@@ -111,7 +103,7 @@ def analyse(
     if new_language is None and old_text is not None and old_language is None:
         old_language = detect_language(old_text)  # only needed as the fallback lexicon
     judged_in = new_language or old_language or DEFAULT_LANGUAGE
-    judgement = _judge(old_text, new_text, diff, judged_in)
+    judgement = classify(old_text, new_text, diff, language=judged_in)
     old_dates = stated_dates(old_text) if old_text is not None else ()
     new_dates = stated_dates(new_text)
     notice = change_notice(
@@ -133,6 +125,6 @@ def analyse(
         stated_date=main_date(new_dates),
         old_language=old_language,
         old_stated_date=main_date(old_dates),
-        judged_in=judged_in,
+        judged_in=judgement.language,
         notice=notice,
     )

@@ -41,12 +41,14 @@ def build_report(
     judgement: Judgement,
     *,
     language: str | None = None,
+    supported: bool = True,
     notice: str | None = None,
     stated_dates: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:
     """The document ``policywatch compare --json`` prints; key order is part of the contract.
 
-    ``language`` is the language the change was judged in, ``notice`` is ``undated``/``redated``/None and
+    ``language`` is the language the change was judged in (``supported`` False: it has no lexicon, so the
+    change was not judged), ``notice`` is ``undated``/``redated``/None and
     ``stated_dates`` the old and new versions' stated dates (ISO, ``2025-03`` for a month), see
     ``monitor.core.facts``.
     """
@@ -57,6 +59,7 @@ def build_report(
         "direction": judgement.direction,
         "anomaly": judgement.anomaly,
         "language": language,
+        "supported": supported,
         "notice": notice,
         "stated_dates": {"old": stated_dates[0], "new": stated_dates[1]},
         "summary": judgement.summary,

@@ -24,6 +24,7 @@ TOP_KEYS = [
     "direction",
     "anomaly",
     "language",
+    "supported",
     "notice",
     "stated_dates",
     "summary",

@@ -46,8 +46,9 @@ def test_compare_json_on_a_french_change_under_the_same_date() -> None:
     assert report["language"] == "fr"
     assert report["stated_dates"] == {"old": "2025-03-03", "new": "2025-03-03"}
     assert report["stats"]["modified"] == 2
-    # Whatever the French lexicon makes of it, the notice follows the rule: undated exactly when material.
-    assert report["notice"] == ("undated" if report["material"] else None)
+    assert (report["material"], report["supported"], report["notice"]) == (True, True, "undated")
+    assert report["summary"].startswith("Material")  # explained in English, quoting the French words
+    assert '"ne vendons pas"' in report["summary"]
 
 
 def test_compare_json_flags_a_material_change_without_a_new_date() -> None:

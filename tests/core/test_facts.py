@@ -244,3 +244,16 @@ def test_a_french_redate_is_told_in_french_dates() -> None:
     analysis = analyse(old, new)
     assert (analysis.language, analysis.notice) == ("fr", "redated")
     assert analysis.report()["stated_dates"] == {"old": "2025-03-03", "new": "2025-06-12"}
+
+
+def test_a_language_without_a_lexicon_is_reported_as_not_judged() -> None:
+    old = (
+        "# Informativa sulla privacy\n\nUltimo aggiornamento: 3 marzo 2025\n\n"
+        "Non vendiamo i tuoi dati personali a nessuno. Conserviamo i dati del tuo account per trenta giorni "
+        "dopo la chiusura, poi li cancelliamo. Puoi chiedere l'accesso e la cancellazione dei tuoi dati.\n"
+    )
+    new = old.replace("Non vendiamo i tuoi dati personali", "Possiamo vendere i tuoi dati personali")
+    report = analyse(old, new).report()
+    assert (report["language"], report["supported"], report["material"]) == ("it", False, False)
+    assert report["summary"] == "judgement: unsupported language (it)"
+    assert report["notice"] is None

@@ -13,7 +13,7 @@ from monitor.config import parse_config
 from monitor.pipeline.ingest import ingest_text
 from storage import migrations, queries
 from storage.engine import make_engine, session_scope
-from storage.models import Change, Policy, Version
+from storage.models import Change, Version
 from tests.storage.old_schema import insert_row, insert_versions
 
 EN = """# Privacy Policy
@@ -82,16 +82,16 @@ def test_the_migration_fills_in_rows_stored_before_it(empty_db_url: str) -> None
     engine = make_engine(empty_db_url)
     migrations.upgrade(engine, "0002")
     with session_scope(engine) as session:
-        policy = Policy(name="acme", url="https://acme.example/privacy")
-        session.add(policy)
-        session.flush()
-        assert policy.id is not None
+        policy_id = insert_row(
+            session, "policies", name="acme", url="https://acme.example/privacy", enabled=True,
+            created_at=at(1), consecutive_failures=0, broken_alerted=False,
+        )  # fmt: skip
         texts = [(at(1), EN), (at(2), EN_SOLD), (at(3), EN_REDATED)]
-        first, second, third = insert_versions(session, policy.id, texts)
+        first, second, third = insert_versions(session, policy_id, texts)
         old_report = {"material": True, "severity": "high", "anomaly": None, "summary": "sold", "changes": []}
         for old, new, material in ((first, second, True), (second, third, False)):
             insert_row(
-                session, "changes", policy_id=policy.id, from_version_id=old, to_version_id=new,
+                session, "changes", policy_id=policy_id, from_version_id=old, to_version_id=new,
                 created_at=at(3), material=material, severity="high" if material else "none",
                 direction="less_protective", summary="", superseded=False,
             )  # fmt: skip
@@ -109,7 +109,8 @@ def test_the_migration_fills_in_rows_stored_before_it(empty_db_url: str) -> None
         report = rows[0].report
         assert report is not None
         assert list(report) == [
-            "material", "severity", "anomaly", "language", "notice", "stated_dates", "summary", "changes",
+            "material", "severity", "anomaly", "language", "supported", "notice", "stated_dates", "summary",
+            "changes",
         ]  # fmt: skip
         assert (report["language"], report["notice"]) == ("en", "undated")
         assert report["stated_dates"] == {"old": "2025-03-03", "new": "2025-03-03"}

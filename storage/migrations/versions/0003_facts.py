@@ -77,14 +77,16 @@ class _Texts:
 
 
 def _with_facts(report: dict[str, Any], notice: str | None, dates: tuple[str | None, str | None]) -> dict[str, Any]:
-    """The report with ``language``, ``notice`` and ``stated_dates`` after ``anomaly``, as new reports have."""
+    """The report with ``language``, ``supported``, ``notice``, ``stated_dates`` after ``anomaly``, as new ones."""
     out: dict[str, Any] = {}
     for key, value in report.items():
-        if key in {"language", "notice", "stated_dates"}:
+        if key in {"language", "supported", "notice", "stated_dates"}:
             continue
         out[key] = value
         if key == "anomaly":
-            out.update(language="en", notice=notice, stated_dates={"old": dates[0], "new": dates[1]})
+            out.update(
+                language="en", supported=True, notice=notice, stated_dates={"old": dates[0], "new": dates[1]}
+            )
     return out
 
 
