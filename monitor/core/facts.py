@@ -342,7 +342,7 @@ _NOISE = re.compile(r"https?://\S+|\]\([^)]*\)|[#*_>`|\\\[\]]+")
 
 
 class _Identifier:
-    """py3langid's model, loaded on first use (~0.6 s, ~85 MB) and once per process, whichever thread asks."""
+    """py3langid's model (~85 MB), loaded on first use and once per process, whichever thread asks first."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -353,9 +353,9 @@ class _Identifier:
         if model is None:
             with self._lock:
                 if self._model is None:
-                    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+                    from monitor.core.langmodel import load_identifier
 
-                    self._model = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+                    self._model = load_identifier()
                 model = self._model
         return model
 

@@ -123,16 +123,16 @@ def test_the_language_of_a_version_is_told_from_its_text() -> None:
 
 
 def test_the_language_model_loads_once_when_threads_ask_together(monkeypatch: pytest.MonkeyPatch) -> None:
-    from py3langid.langid import LanguageIdentifier
+    from monitor.core import langmodel
 
     loads: list[object] = []
-    real = LanguageIdentifier.from_modelpath
+    real = langmodel.load_identifier
 
-    def counted(*args: Any, **kwargs: Any) -> LanguageIdentifier:
-        loads.append(args)
-        return real(*args, **kwargs)
+    def counted() -> Any:
+        loads.append(True)
+        return real()
 
-    monkeypatch.setattr(LanguageIdentifier, "from_modelpath", counted)
+    monkeypatch.setattr(langmodel, "load_identifier", counted)
     monkeypatch.setattr(facts, "_IDENTIFIER", facts._Identifier())
     text = "Nous ne vendons pas vos données personnelles et ne les partageons pas avec des annonceurs. " * 4
     start = threading.Barrier(4)
