@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, JsonOption, console, err_console, handle_errors, print_json
@@ -169,3 +170,39 @@ def export(
     if summary.format == "jsonl":
         what += f", {summary.changes} changes"
     console.print(f"exported {what} to {summary.target}", highlight=False)
+
+
+@app.command("import-ota-declarations")
+@handle_errors
+def import_ota_declarations(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder of OTA declarations (or a collection holding declarations/).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be added; write nothing.")
+    ] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Append a [[policies]] entry to config.toml for every terms document the declarations track."""
+    from monitor.config import default_config_path
+    from monitor.sources.ota_declarations import append_policies, read_declarations
+
+    path = config if config is not None else default_config_path()
+    declarations = read_declarations(folder)
+    appended = append_policies(path, declarations.entries, dry_run=dry_run)
+    warnings = declarations.warnings + appended.warnings
+    if as_json:
+        print_json({"added": appended.added, "already_configured": appended.already, "warnings": warnings,
+                    "config": str(path), "written": bool(appended.added) and not dry_run})  # fmt: skip
+        return
+    for warning in warnings:
+        err_console.print(f"[yellow]warning[/]: {escape(warning)}", highlight=False, soft_wrap=True)
+    verb = "would add" if dry_run else "added"
+    console.print(
+        f"{verb} {len(appended.added)} policies to {path}"
+        + (f" ({len(appended.already)} already configured)" if appended.already else ""),
+        highlight=False,
+    )
+    for name in appended.added:
+        console.print(f"  {name}", highlight=False)

@@ -24,6 +24,7 @@ from monitor.core.materiality import detect_anomaly
 from monitor.errors import FetchError
 from monitor.pipeline.health import record_failure, record_success
 from monitor.pipeline.ingest import IngestResult, RawCapture, ingest_text
+from monitor.sources.combine import fetch_combined
 from monitor.sources.fetch import Fetcher, FetchResult
 from monitor.sources.page import fetch_page
 from storage import queries
@@ -159,9 +160,11 @@ async def check_policy(ctx: PipelineContext, policy: PolicySettings) -> CheckOut
     if known is None:
         known = await asyncio.to_thread(_known_state, ctx, policy.name, need_text=False)
     try:
-        result = await fetch_page(
-            ctx.fetcher, ctx.settings, policy, etag=known.etag, last_modified=known.last_modified
-        )
+        result = await (
+            fetch_combined(ctx.fetcher, ctx.settings, policy) if policy.combine else fetch_page(
+                ctx.fetcher, ctx.settings, policy, etag=known.etag, last_modified=known.last_modified
+            )
+        )  # fmt: skip
     except FetchError as error:
         return await _failed(ctx, policy, error.reason, str(error), error.status, started)
 
