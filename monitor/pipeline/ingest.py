@@ -9,7 +9,6 @@ milliseconds, and a crash at any point leaves either the whole version (with cha
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -354,15 +353,15 @@ def ingest_series(
     *,
     source: str,
     in_transaction: Callable[[Session], None] | None = None,
-    pool: Executor | None = None,
+    analyser: Callable[[str | None, str], Analysis] = analyse,
 ) -> list[IngestResult]:
     """Store a time-ordered run of archived texts (an import) with as few reads and writes as possible.
 
     Texts newer than the policy's latest version are analysed in memory, each against the one before it
     (nothing just written is read back), then written in one transaction; ``in_transaction`` runs inside
     it, so a caller's progress record commits with the versions. Texts that fall among existing versions
-    go through :func:`ingest_text` one by one. History never alerts. A process ``pool`` analyses the texts
-    in parallel (the analysis is pure and CPU-bound).
+    go through :func:`ingest_text` one by one. History never alerts. ``analyser`` may hand out analyses
+    computed ahead (see ``monitor.run.ota_analysis``); it must equal :func:`analyse` in result.
     """
     with session_scope(engine) as session:
         policy_id = queries.get_policy(session, policy_settings.name).id
@@ -376,9 +375,10 @@ def ingest_series(
     tail = [item for item in items if latest_at is None or item.observed_at > latest_at]
     if results and tail:  # the earlier items may have moved the latest version: plan the rest afresh
         return results + ingest_series(
-            engine, settings, policy_settings, tail, source=source, in_transaction=in_transaction, pool=pool
-        )
-    planned = _plan_series(previous, tail, pool)
+            engine, settings, policy_settings, tail, source=source, in_transaction=in_transaction,
+            analyser=analyser,
+        )  # fmt: skip
+    planned = _plan_series(previous, tail, analyser)
     with session_scope(engine) as session:
         policy = queries.get_policy(session, policy_settings.name, for_update=True)
         before = queries.latest_version(session, policy_id)
@@ -404,7 +404,7 @@ def ingest_series(
 
 
 def _plan_series(
-    previous: str | None, items: Sequence[SeriesItem], pool: Executor | None
+    previous: str | None, items: Sequence[SeriesItem], analyser: Callable[[str | None, str], Analysis]
 ) -> list[tuple[SeriesItem, str, Analysis | None]]:
     pairs: list[tuple[SeriesItem, str, str | None]] = []  # (item, its sha, the text it is compared with)
     previous_sha = sha256_hex(previous) if previous is not None else None
@@ -415,12 +415,7 @@ def _plan_series(
             continue
         pairs.append((item, sha, previous))
         previous, previous_sha = item.text, sha
-    compared = [(old, item.text) for item, _sha, old in pairs if old is not None]
-    if pool is not None and len(compared) > 1:
-        analyses = iter(list(pool.map(analyse, *zip(*compared, strict=True))))
-    else:
-        analyses = iter([analyse(old, new) for old, new in compared])
-    return [(item, sha, next(analyses) if old is not None else None) for item, sha, old in pairs]
+    return [(item, sha, analyser(old, item.text) if old is not None else None) for item, sha, old in pairs]
 
 
 def _ingest_item(

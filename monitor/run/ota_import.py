@@ -15,12 +15,8 @@ of the same collection (same root commit) adds only its new commits.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,17 +24,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from monitor.config import PolicySettings, Settings
+from monitor.core.analysis import Analysis, analyse
 from monitor.pipeline.ingest import IngestResult, Provenance, SeriesItem, ingest_series
+from monitor.run.ota_analysis import Pair, lookahead
 from monitor.sources.ota import Collection, History, Record, document_slug, open_collection
 from storage import queries
+from storage.codec import sha256_hex
 from storage.engine import session_scope
 from storage.models import OTA, Change, OtaImportState, Policy, Version, utcnow
 from storage.outbox import enqueue_backfill_digest
 
 #: Commits per write transaction: big enough to amortise the commit, small enough to resume cheaply.
 BATCH = 48
-#: Below this many texts to analyse, starting worker processes costs more than it saves.
-POOL_THRESHOLD = 64
 
 
 @dataclass
@@ -100,32 +97,17 @@ def import_collection(
         targets = _targets(settings, engine, collection, histories)
         states = _load_states(engine, collection.root_commit)
         summary = ImportSummary(collection.name, collection.root_commit, collection.head)
-        todo = sum(len(history.records) for history in histories) - sum(s.commits for s in states.values())
-        with _analysis_pool(todo) as pool:
-            for history in histories:
-                policy_settings, archive_only = targets[history.document]
-                document = DocumentSummary(history.document, policy_settings.name, archive_only)
-                summary.documents.append(document)
-                _import_history(
-                    engine, settings, collection, history, policy_settings, states.get(history.document),
-                    document, since=since, batch=batch, progress=progress, pool=pool,
-                )  # fmt: skip
+        jobs = [_job(engine, history, targets, states, since) for history in histories]
+        summary.documents = [job.summary for job in jobs]
+        expected = sum(len(job.pending) for job in jobs)
+        with lookahead(_pairs(engine, collection, jobs), expected) as ahead:
+            analyser: Callable[[str | None, str], Analysis] = ahead or analyse
+            for job in jobs:
+                _import_job(engine, settings, collection, job, batch, progress, analyser)
     if notify:
         summary.alerts = _queue_digests(engine, settings, targets, summary, started_at)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-@contextmanager
-def _analysis_pool(texts: int) -> Iterator[Executor | None]:
-    """Worker processes for the analysis (pure and CPU-bound) when there is enough of it to share."""
-    workers = min(2, os.cpu_count() or 1)
-    if texts < POOL_THRESHOLD or workers < 2:
-        yield None
-        return
-    # spawn, not fork: the parent holds database connections and a git subprocess.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
 
 
 def _targets(
@@ -205,38 +187,80 @@ def _pending(history: History, state: OtaImportState | None, stored: set[str]) -
     return [record for record in records if record.commit not in stored]
 
 
-def _import_history(
+@dataclass
+class _Job:
+    """One document to import: where it goes, and the commits a previous run has not handled."""
+
+    history: History
+    policy_settings: PolicySettings
+    summary: DocumentSummary
+    pending: list[Record]
+    handled_before: int
+
+
+def _job(
+    engine: Engine,
+    history: History,
+    targets: dict[str, tuple[PolicySettings, bool]],
+    states: dict[str, OtaImportState],
+    since: datetime | None,
+) -> _Job:
+    policy_settings, archive_only = targets[history.document]
+    summary = DocumentSummary(history.document, policy_settings.name, archive_only)
+    records = tuple(r for r in history.records if since is None or r.committed_at >= since)
+    state = states.get(history.document)
+    pending = _pending(History(history.document, records), state, _stored_commits(engine, summary.policy))
+    summary.commits, summary.skipped = len(records), len(records) - len(pending)
+    return _Job(history, policy_settings, summary, pending, state.commits if state is not None else 0)
+
+
+def _pairs(engine: Engine, collection: Collection, jobs: Sequence[_Job]) -> Iterator[Pair]:
+    """Every (old, new) pair the store step will analyse, in the order it asks (see ingest_series)."""
+    reader = collection.open_reader()
+    for job in jobs:
+        wanted = [record.blob for record in job.pending if record.blob is not None]
+        if not wanted:
+            continue
+        previous = _latest_text(engine, job.policy_settings.name)
+        previous_sha = sha256_hex(previous) if previous is not None else None
+        for _sha, body in reader.read(wanted):
+            text = _decode(body)
+            sha = sha256_hex(text)
+            if sha == previous_sha:
+                continue
+            if previous is not None:
+                yield previous, text
+            previous, previous_sha = text, sha
+
+
+def _latest_text(engine: Engine, name: str) -> str | None:
+    with session_scope(engine) as session:
+        policy = queries.get_policy(session, name)
+        assert policy.id is not None
+        latest = queries.latest_version(session, policy.id)
+        return queries.version_text(latest, session) if latest is not None else None
+
+
+def _import_job(
     engine: Engine,
     settings: Settings,
     collection: Collection,
-    history: History,
-    policy_settings: PolicySettings,
-    state: OtaImportState | None,
-    summary: DocumentSummary,
-    *,
-    since: datetime | None,
+    job: _Job,
     batch: int,
     progress: Progress | None,
-    pool: Executor | None = None,
+    analyser: Callable[[str | None, str], Analysis],
 ) -> None:
-    records = [r for r in history.records if since is None or r.committed_at >= since]
-    summary.commits = len(records)
-    pending = _pending(
-        History(history.document, tuple(records)), state, _stored_commits(engine, summary.policy)
-    )
-    summary.skipped = len(records) - len(pending)
-    previous_total = state.commits if state is not None else 0
+    summary, pending = job.summary, job.pending
     for start in range(0, len(pending), batch):
         chunk = pending[start : start + batch]
         items = _items(collection, chunk, summary)
-        last = chunk[-1]
-        handled = previous_total + start + len(chunk)
+        last, handled = chunk[-1], job.handled_before + start + len(chunk)
 
         def save(session: Session, last: Record = last, handled: int = handled) -> None:
-            _save_state(session, collection, history.document, summary, last, handled)
+            _save_state(session, collection, job.history.document, summary, last, handled)
 
         results = ingest_series(
-            engine, settings, policy_settings, items, source=OTA, in_transaction=save, pool=pool
+            engine, settings, job.policy_settings, items, source=OTA, in_transaction=save, analyser=analyser
         )
         _count(summary, items, results)
         if progress is not None:

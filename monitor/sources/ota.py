@@ -69,6 +69,37 @@ class History:
         return self.document.split("/", 1)[1]
 
 
+class BlobReader:
+    """Blob contents by id, through one long-lived ``git cat-file --batch`` process."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        self._process = subprocess.Popen(
+            ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def read(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        for sha in shas:
+            process.stdin.write(sha.encode("ascii") + b"\n")
+            process.stdin.flush()
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise SourceError(f"{self.git_dir}: object {sha} is missing or not a blob")
+            body = process.stdout.read(int(header[2]))
+            process.stdout.read(1)  # the newline after each object
+            yield sha, body
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+
 @dataclass
 class Collection:
     """An opened collection: the git directory, its root commit (its identity) and a display name."""
@@ -77,7 +108,8 @@ class Collection:
     name: str
     root_commit: str
     head: str
-    _batch: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _reader: BlobReader | None = field(default=None, repr=False)
+    _readers: list[BlobReader] = field(default_factory=list, repr=False)
 
     def git(self, *args: str) -> bytes:
         return _git(self.git_dir, *args)
@@ -108,35 +140,21 @@ class Collection:
 
     def blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         """The contents of blobs, in the order asked, through one long-lived ``git cat-file --batch``."""
-        process = self._batch_process()
-        assert process.stdin is not None and process.stdout is not None
-        for sha in shas:
-            process.stdin.write(sha.encode("ascii") + b"\n")
-            process.stdin.flush()
-            header = process.stdout.readline().split()
-            if len(header) != 3 or header[1] != b"blob":
-                raise SourceError(f"{self.git_dir}: object {sha} is missing or not a blob")
-            size = int(header[2])
-            body = process.stdout.read(size)
-            process.stdout.read(1)  # the newline after each object
-            yield sha, body
+        if self._reader is None:
+            self._reader = self.open_reader()
+        return self._reader.read(shas)
 
-    def _batch_process(self) -> subprocess.Popen[bytes]:
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                ["git", "--git-dir", str(self.git_dir), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        return self._batch
+    def open_reader(self) -> BlobReader:
+        """Another ``cat-file`` process, for a second reader going at its own pace (closed with this)."""
+        reader = BlobReader(self.git_dir)
+        self._readers.append(reader)
+        return reader
 
     def close(self) -> None:
-        if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait(timeout=30)
-            self._batch = None
+        for reader in self._readers:
+            reader.close()
+        self._readers.clear()
+        self._reader = None
 
     def text_at_head(self, document: str) -> bytes | None:
         try:

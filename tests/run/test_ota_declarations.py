@@ -15,11 +15,10 @@ from monitor.cli import app
 from monitor.config import load_config
 from monitor.sources.ota_declarations import append_policies, browser_rendering_supported, read_declarations
 from tests.conftest import ConfigFactory
-from tests.run.test_ota_import import BASE
+from tests.run.test_ota_import import BASE, SALE
 from tests.support.pages import policy_page
 from tests.support.site import LoopbackSite
 
-SALE = "## Sharing\n\nWe sell your personal data to advertisers and data brokers for their own marketing."
 CONFIG_HEAD = """# My policies: comments and layout must survive the import.
 [storage]
 url = "sqlite:///policywatch.db"  # next to this file
@@ -168,8 +167,6 @@ def test_a_combined_policy_is_checked_as_its_pages_joined_in_order(
     assert json.loads(checked.stdout)[0]["outcome"] == "first_version"
     shown = runner.invoke(app, ["show", "combined", "--config", str(config)]).stdout
     assert shown.index("We collect your name") < shown.index("We never sell"), shown
-    site.set(
-        "/part-2", policy_page("## Sharing\n\nWe sell your personal data to data brokers and advertisers.")
-    )
+    site.set("/part-2", policy_page("## Your rights" + second + "\n\n" + SALE))
     again = json.loads(runner.invoke(app, ["check", "--config", str(config), "--json"]).stdout)[0]
     assert again["outcome"] == "new_version" and again["material"], "a change in any page is a change"

@@ -46,10 +46,8 @@ We answer every request within thirty days.
 
 We keep your information for as long as your account is open and delete it within ninety days after
 you close it."""
-SHARING = (
-    BASE
-    + "\n\n## Sharing\n\nWe sell your personal data to advertisers and data brokers for their own marketing."
-)
+SALE = "## Sharing\n\nWe sell your personal data to advertisers and data brokers for their own marketing."
+SHARING = BASE + "\n\n" + SALE
 
 
 @pytest.fixture
@@ -342,3 +340,36 @@ def test_import_ota_command_prints_a_summary_and_json(make_config: ConfigFactory
         runner.invoke(app, ["history", "acme-privacy-policy", "--config", str(config), "--json"]).stdout
     )
     assert [row["source"] for row in history] == [OTA, OTA]
+
+
+def test_analyses_computed_ahead_in_worker_processes_equal_the_serial_ones(
+    make_config: ConfigFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.run import ota_analysis
+
+    repo = OtaRepo(tmp_path / "many-versions")
+    for month in range(1, 7):
+        text = (
+            BASE + f"\n\n## Retention\n\nWe keep logs for {month * 3} months." + ("\n\n" + SALE) * (month % 2)
+        )
+        repo.record("Acme/Privacy Policy", text, f"2024-{month:02d}-01T00:00:00+00:00")
+        repo.record(
+            "Acme/Cookie Policy", text.replace("Privacy", "Cookie"), f"2024-{month:02d}-02T00:00:00+00:00"
+        )
+
+    def judged(database: str, *, ahead: bool) -> list[tuple[Any, ...]]:
+        monkeypatch.setattr(ota_analysis, "POOL_THRESHOLD", 0 if ahead else 10**9)
+        settings = load_config(make_config(storage_url=f"sqlite:///{database}", policies=[]))
+        engine = initialised_engine(settings)
+        import_collection(settings, engine, str(repo.path), batch=4)
+        rows = [
+            (name, c.material, c.severity, tuple(c.categories or []), c.summary)
+            for name in ("acme-privacy-policy", "acme-cookie-policy")
+            for c in changes_of(engine, name)
+        ]
+        engine.dispose()
+        return rows
+
+    serial, parallel = judged("serial.db", ahead=False), judged("ahead.db", ahead=True)
+    assert len(serial) == 10 and parallel == serial
+    assert any(material for _name, material, *_rest in serial)
