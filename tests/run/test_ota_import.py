@@ -373,3 +373,27 @@ def test_analyses_computed_ahead_in_worker_processes_equal_the_serial_ones(
     serial, parallel = judged("serial.db", ahead=False), judged("ahead.db", ahead=True)
     assert len(serial) == 10 and parallel == serial
     assert any(material for _name, material, *_rest in serial)
+
+
+def test_notify_queues_one_digest_of_the_material_changes_and_is_off_by_default(
+    make_config: ConfigFactory, repo: OtaRepo, tmp_path: Path
+) -> None:
+    from sqlmodel import select
+
+    from storage.models import Alert
+
+    hook = {"kind": "webhook", "url": "http://127.0.0.1:9/hook"}
+    quiet = load_config(make_config(storage_url="sqlite:///quiet.db", policies=[], notifiers={"hook": hook}))
+    engine = initialised_engine(quiet)
+    assert import_collection(quiet, engine, str(repo.path)).alerts == 0
+    with session_scope(engine) as session:
+        assert session.exec(select(Alert)).all() == [], "an import never alerts unless asked"
+    engine.dispose()
+    loud = load_config(make_config(storage_url="sqlite:///loud.db", policies=[], notifiers={"hook": hook}))
+    engine = initialised_engine(loud)
+    summary = import_collection(loud, engine, str(repo.path), notify=True)
+    with session_scope(engine) as session:
+        alerts = session.exec(select(Alert)).all()
+    assert summary.alerts == len(alerts) == 1 and summary.material == 1
+    assert alerts[0].notifier_id == "hook" and (alerts[0].digest_group or "").startswith("ota:demo-versions:")
+    engine.dispose()
