@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from monitor.cli import app
 from monitor.cli.common import ConfigOption, JsonOption, console, err_console, handle_errors, print_json
@@ -185,6 +184,8 @@ def import_ota_declarations(
     as_json: JsonOption = False,
 ) -> None:
     """Append a [[policies]] entry to config.toml for every terms document the declarations track."""
+    from rich.markup import escape
+
     from monitor.config import default_config_path
     from monitor.sources.ota_declarations import append_policies, read_declarations
 
