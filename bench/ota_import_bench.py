@@ -85,6 +85,8 @@ def main() -> None:
         f"whole collection: {summary.new_versions} versions of {len(summary.documents)} documents in "
         f"{summary.seconds:.1f} s = {summary.versions_per_second:.1f} versions/s (judging included)"
     )
+    reextractions = sum(document.reextractions for document in summary.documents)
+    print(f"re-extractions (stored, never material): {reextractions}")
     print(f"material changes: {summary.material}; by category: {dict(categories.most_common())}")
     largest = max(summary.documents, key=lambda document: document.new_versions)
     with tempfile.TemporaryDirectory() as alone:
