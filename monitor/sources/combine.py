@@ -23,7 +23,14 @@ JOINED_TYPE = "text/plain; charset=utf-8"
 
 async def fetch_combined(fetcher: Fetcher, settings: Settings, policy: PolicySettings) -> FetchResult:
     """Fetch every page of ``policy.combine`` and return their texts joined in order, as one result."""
-    pages = [policy.model_copy(update={"url": part.url, "combine": []}) for part in policy.combine]
+    pages = [
+        policy.model_copy(update={
+            "url": part.url, "combine": [],
+            "select": part.select if part.select is not None else policy.select,
+            "remove": part.remove if part.remove is not None else policy.remove,
+        })
+        for part in policy.combine
+    ]  # fmt: skip
     results = await asyncio.gather(*(fetch_page(fetcher, settings, page) for page in pages))
     texts = await asyncio.to_thread(_texts, policy, results)
     body = "\n\n".join(text for text in texts if text).encode("utf-8")
@@ -41,6 +48,7 @@ async def fetch_combined(fetcher: Fetcher, settings: Settings, policy: PolicySet
         fetched_at=first.fetched_at,
         elapsed_ms=sum(result.elapsed_ms for result in results),
         redirects=tuple(url for result in results for url in result.redirects),
+        renderer="browser" if any(result.renderer == "browser" for result in results) else "static",
     )
 
 
