@@ -85,7 +85,8 @@ def with_nonces(page: str, index: int) -> str:
         f'<form action="/prefs" method="post"><input type="hidden" name="csrf" value="{NONCE}">'
         f'<img src="/pixel.gif?v={NONCE}" alt=""></form>'
     )
-    return page.replace("</footer>", form + "</footer>", 1).replace("/static/app.js", f"/static/app.js?v={NONCE}")
+    page = page.replace("</footer>", form + "</footer>", 1)
+    return page.replace("/static/app.js", f"/static/app.js?v={NONCE}")
 
 
 def build_pages(count: int) -> list[str]:
@@ -214,7 +215,7 @@ def count_transactions(engine: object) -> dict[str, int]:
 
 async def _timed_pass(config: Path) -> dict[str, object]:
     from monitor.config import load_config
-    from monitor.pipeline.chain import PipelineContext, run_checks
+    from monitor.pipeline.chain import Pipeline
     from monitor.sources.fetch import Fetcher
     from storage import migrations, queries
     from storage.engine import make_engine, session_scope
@@ -223,17 +224,27 @@ async def _timed_pass(config: Path) -> dict[str, object]:
     engine = make_engine(settings.database_url)
     migrations.ensure_current(engine)
     counts = count_transactions(engine)
+    rss_before = current_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     async with Fetcher(settings.fetch) as fetcher:
-        ctx = PipelineContext(settings=settings, engine=engine, fetcher=fetcher, worker="bench")
-        outcomes = await run_checks(ctx, settings.policies)
+        outcomes = await Pipeline(settings, engine, fetcher, worker="bench").check_all(settings.policies)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     tally: dict[str, int] = {}
     for outcome in outcomes:
         tally[outcome.outcome] = tally.get(outcome.outcome, 0) + 1
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "outcomes": tally, **counts}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "outcomes": tally, "rss_before_mb": rss_before,
+            **counts}
+
+
+def current_rss_mb() -> float:
+    """Resident memory now (Linux): what the imports and set-up hold before the pass starts."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    return pages * resource.getpagesize() / 2**20
 
 
 def run_pass(config: Path, profile: Path | None) -> None:
@@ -321,7 +332,9 @@ def find_urlwatch(given: str | None) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--policies", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--same-bytes", action="store_true", help="identical bytes on every fetch (no nonce)")
@@ -345,7 +358,9 @@ def drive(args: argparse.Namespace) -> None:
 
     urlwatch = find_urlwatch(args.urlwatch)
     serve = [sys.executable, __file__, "--serve", "--policies", str(args.policies)]
-    server = subprocess.Popen(serve + (["--same-bytes"] if args.same_bytes else []), stdout=subprocess.PIPE, text=True)
+    if args.same_bytes:
+        serve.append("--same-bytes")
+    server = subprocess.Popen(serve, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
@@ -356,7 +371,8 @@ def drive(args: argparse.Namespace) -> None:
             migrations.upgrade(engine)
             engine.dispose()
             print(f"{args.policies} pages of {info['min'] / 1000:.1f}–{info['max'] / 1000:.1f} KB "
-                  f"(mean {info['mean'] / 1000:.1f} KB), {'identical bytes' if args.same_bytes else 'fresh nonce'}"
+                  f"(mean {info['mean'] / 1000:.1f} KB), "
+                  f"{'identical bytes' if args.same_bytes else 'fresh nonce'}"
                   f" on every fetch, concurrency {args.concurrency}; urlwatch: {urlwatch}")
             results = {}
             for label in ("populate", "unchanged", "10% changed"):
@@ -388,7 +404,8 @@ def report(label: str, ours: Figures, theirs: Figures, count: int) -> None:
         f"{theirs.rss_mb:6.1f} MB | speed-up {theirs.wall / ours.wall:4.2f}x\n"
         f"{'':12s} in-process pass {float(detail['seconds']):.2f} s, CPU {cpu:.2f} s "  # type: ignore[arg-type]
         f"({cpu / count * 1000:.2f} ms/page), {detail['transactions']} transactions "
-        f"({detail['writes']} writing), outcomes {detail['outcomes']}"
+        f"({detail['writes']} writing), outcomes {detail['outcomes']}; "
+        f"RSS {float(detail['rss_before_mb']):.1f} MB before the pass"  # type: ignore[arg-type]
     )
 
 

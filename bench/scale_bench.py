@@ -47,7 +47,8 @@ if str(REPO) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 
 from monitor.config import parse_config  # noqa: E402
-from monitor.pipeline.ingest import RawCapture, ingest_text  # noqa: E402
+from monitor.pipeline.chain import ingest_text  # noqa: E402
+from monitor.pipeline.values import RawCapture  # noqa: E402
 from storage import migrations, queries  # noqa: E402
 from storage.codec import encode_text  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402

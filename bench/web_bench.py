@@ -32,7 +32,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from monitor.config import Settings, parse_config  # noqa: E402
-from monitor.pipeline.ingest import ingest_text  # noqa: E402
+from monitor.pipeline.chain import ingest_text  # noqa: E402
 from monitor.web import create_app  # noqa: E402
 from storage import migrations, queries  # noqa: E402
 from storage.engine import make_engine, session_scope  # noqa: E402

@@ -289,6 +289,21 @@ class BrowserSettings(Section):
         return value
 
 
+def _css_selector(value: str) -> str:
+    """A CSS selector Lexbor accepts: checked at load time, so a typo is a config error naming the key,
+    not a crash in the middle of a run."""
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+    try:
+        LexborHTMLParser("<p></p>").css(value)
+    except SelectolaxError:
+        raise ValueError(f"invalid CSS selector {value!r}") from None
+    return value
+
+
+CssSelector = Annotated[str, AfterValidator(_css_selector)]
+
+
 NotifierSettings = Annotated[EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")]
 
 
@@ -300,8 +315,8 @@ class CombinePart(Section):
     """One page of a policy published over several pages; its own select/remove replace the policy's."""
 
     url: str
-    select: list[str] | None = None
-    remove: list[str] | None = None
+    select: list[CssSelector] | None = None
+    remove: list[CssSelector] | None = None
 
     _url = field_validator("url")(_http_url)
 
@@ -309,8 +324,8 @@ class CombinePart(Section):
 class PolicySettings(Section):
     name: str
     url: str
-    select: list[str] = Field(default_factory=list)
-    remove: list[str] = Field(default_factory=list)
+    select: list[CssSelector] = Field(default_factory=list)
+    remove: list[CssSelector] = Field(default_factory=list)
     #: The pages whose texts, joined in this order, make the policy (``url`` defaults to the first).
     combine: list[Annotated[CombinePart, BeforeValidator(_part_table)]] = Field(default_factory=list)
     #: The Open Terms Archive document this policy is, as ``"Service/Terms type"``.

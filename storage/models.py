@@ -78,6 +78,10 @@ class Policy(SQLModel, table=True):
     etag: str | None = None
     last_modified: str | None = None
     last_body_sha256: str | None = None
+    #: The latest version's text hash and extraction fingerprint: an unchanged page is told from these
+    #: without reading (or decoding) the stored version.
+    latest_text_sha256: str | None = None
+    extract_fingerprint: str | None = None
     backfilled_at: datetime | None = _time()
     #: Imported history with no [[policies]] entry: listed and browsable, never checked live.
     archive_only: bool = False
@@ -182,6 +186,8 @@ class CheckEvent(SQLModel, table=True):
     duration_ms: int | None = None
     version_id: int | None = Field(default=None, foreign_key="versions.id")
     worker: str | None = None
+    #: The capture a failed check kept for inspection (an error page, a wall, a page in another language).
+    snapshot_id: int | None = Field(default=None, foreign_key="snapshots.id")
 
 
 class Alert(SQLModel, table=True):

@@ -64,7 +64,7 @@ async def _check(
 ) -> tuple[list[CheckOutcome], DeliverySummary]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from monitor.pipeline.chain import PipelineContext, run_checks
+    from monitor.pipeline.chain import Pipeline
     from monitor.sources.fetch import Fetcher
     from storage import queries
     from storage.engine import session_scope
@@ -73,7 +73,7 @@ async def _check(
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     async with Fetcher(settings.fetch) as fetcher:
-        ctx = PipelineContext(settings=settings, engine=engine, fetcher=fetcher, worker="cli")
+        pipeline = Pipeline(settings, engine, fetcher, worker="cli")
         with Progress(
             TextColumn("checking"),
             BarColumn(),
@@ -84,7 +84,7 @@ async def _check(
             transient=True,
         ) as progress:
             task = progress.add_task("check", total=len(policies))
-            outcomes = await run_checks(ctx, policies, on_done=lambda _o: progress.advance(task))
+            outcomes = await pipeline.check_all(policies, on_done=lambda _o: progress.advance(task))
         deliveries = await deliver_after_check(settings, engine)
     return outcomes, deliveries
 

@@ -1,17 +1,21 @@
-"""The store step: put an observed text into a policy's history, with its change record and alerts.
+"""The store and notify steps, and the reads and analysis they need.
 
-Live checks and archive backfill both come through :func:`ingest_text`. The expensive part (segment, diff,
-classify) runs *outside* the write transaction; the write transaction re-reads the time neighbours and
-redoes the analysis only if another writer moved them in between. So a SQLite write lock is held for
-milliseconds, and a crash at any point leaves either the whole version (with change and alerts) or nothing.
+* :func:`read_neighbours` — one short read: the versions around the observed moment, with their texts;
+* :func:`plan` — pure: the analyses (segment → diff → classify) of the pairs the new text forms;
+* :func:`store` — inside the caller's transaction: extend a version or add one with its change records,
+  snapshot, search index, check event and health; ``None`` when another writer moved the neighbours;
+* :func:`notify` — in the same transaction: queue the material change's alerts in the outbox;
+* :func:`keep_rejected` — a capture that is no version (an anomaly) is kept for inspection, and for a
+  live check counted as a failed check, in one transaction.
+
+The analysis runs before the write transaction, so a SQLite write lock is held for milliseconds, and a
+crash at any point leaves either the whole version (change, alerts, health) or nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -19,49 +23,41 @@ from sqlmodel import Session
 from monitor.config import PolicySettings, Settings
 from monitor.core.analysis import Analysis, analyse
 from monitor.core.extract import body_charset
-from monitor.core.facts import VersionFacts, version_facts
-from monitor.errors import StorageError
+from monitor.core.facts import version_facts
+from monitor.pipeline.health import record_failure, record_success
+from monitor.pipeline.values import (
+    Failure,
+    LiveCheck,
+    Neighbours,
+    Observation,
+    Plan,
+    Provenance,
+    RawCapture,
+    Stored,
+    VersionRef,
+)
 from storage import queries
 from storage.codec import sha256_hex
 from storage.engine import session_scope
-from storage.models import LIVE, Change, CheckEvent, Policy, Snapshot, Version
+from storage.models import ARCHIVE, LIVE, Change, CheckEvent, Policy, Snapshot, Version
 from storage.outbox import enqueue_change_alerts
 from storage.search import index_version
 from storage.snapshots import encode_body
 from storage.texts import encode_new_version
 
+__all__ = [
+    "IngestResult", "Provenance", "RawCapture", "SeriesItem", "Written", "keep_rejected", "new_snapshot",
+    "notify", "plan", "read_neighbours", "store", "version_ref",
+]
 
-@dataclass(frozen=True)
-class RawCapture:
-    """The raw body behind a text, kept as a snapshot."""
-
-    url: str
-    body: bytes
-    status_code: int | None
-    content_type: str | None
-    headers: dict[str, str]
-    fetched_at: datetime
-    archive_digest: str | None = None
-    #: The codec its text was read with (None: not text); found here, outside the write transaction.
-    charset: str | None = None
-    renderer: str = "static"  # or "browser": what produced the body, recorded on the version
-
-    def __post_init__(self) -> None:
-        if self.charset is None:
-            object.__setattr__(self, "charset", body_charset(self.body, self.content_type))
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where an imported text was recorded: the Open Terms Archive commit and collection."""
-
-    commit: str | None = None
-    collection: str | None = None
+#: What the store step did for one text (the name imports use).
+IngestResult = Stored
+REEXTRACTION_NOTE = "Re-extraction (technical or declaration upgrade), not a change of the document. "
 
 
 @dataclass(frozen=True)
 class SeriesItem:
-    """One text of a time-ordered import run (see :func:`ingest_series`)."""
+    """One text of a time-ordered import run (see ``monitor.pipeline.chain.ingest_series``)."""
 
     text: str
     observed_at: datetime
@@ -69,66 +65,52 @@ class SeriesItem:
     #: The text is a re-extraction of the same document: its change is stored but never material.
     reextraction: bool = False
 
-
-REEXTRACTION_NOTE = "Re-extraction (technical or declaration upgrade), not a change of the document. "
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    outcome: str  # first_version | new_version | reverted | unchanged
-    version_number: int
-    version_id: int
-    change_id: int | None
-    material: bool
-    severity: str
-    alerts: int
+def version_ref(version: Version | None) -> VersionRef | None:
+    if version is None:
+        return None
+    assert version.id is not None
+    return VersionRef(version.id, version.number, version.text_sha256, version.language)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    before_id: int | None
-    after_id: int | None
-    into_new: Analysis | None
-    out_of_new: Analysis | None
-    facts: VersionFacts | None = None  # the new text's language and stated date, detected once
-
-
-def _plan(engine: Engine, policy_id: int, text: str, observed_at: datetime) -> _Plan:
+def read_neighbours(engine: Engine, policy_id: int, observed_at: datetime, text_sha256: str) -> Neighbours:
+    """The versions around ``observed_at``; their texts are decoded only if a change must be analysed."""
     with session_scope(engine) as session:
         before, after = queries.time_neighbours(session, policy_id, observed_at)
-        before_text = queries.version_text(before) if before else None
-        after_text = queries.version_text(after) if after else None
-        before_id = before.id if before else None
-        after_id = after.id if after else None
-    sha = sha256_hex(text)
-    if (before and before.text_sha256 == sha) or (after and after.text_sha256 == sha):
-        # An equal neighbour is only extended (see _write): no change record, so nothing to analyse.
-        return _Plan(before_id, after_id, None, None)
+        same = any(v is not None and v.text_sha256 == text_sha256 for v in (before, after))
+        before_text = queries.version_text(before) if before is not None and not same else None
+        after_text = queries.version_text(after) if after is not None and not same else None
+        return Neighbours(version_ref(before), version_ref(after), before_text, after_text)
+
+
+def plan(neighbours: Neighbours, text: str, text_sha256: str) -> Plan:
+    """The analyses of the change records to write: pure, run before the write transaction."""
+    if neighbours.holds(text_sha256) is not None:
+        return Plan(neighbours, None, None)  # an equal neighbour is only extended: nothing to analyse
+    before, after = neighbours.before, neighbours.after
     into_new = (
-        analyse(before_text, text, old_language=before.language)
-        if before_text is not None and before and before.text_sha256 != sha
-        else None
+        analyse(neighbours.before_text, text, old_language=before.language if before else None)
+        if neighbours.before_text is not None else None
     )
     known = into_new.language if into_new else None
     out_of_new = (
-        analyse(text, after_text, old_language=known, new_language=after.language)
-        if after_text is not None and after and after.text_sha256 != sha
-        else None
+        analyse(text, neighbours.after_text, old_language=known,
+                new_language=after.language if after else None)
+        if neighbours.after_text is not None else None
     )
     if known is None and out_of_new is not None:
         known = out_of_new.old_language
-    return _Plan(before_id, after_id, into_new, out_of_new, version_facts(text, language=known))
+    return Plan(neighbours, into_new, out_of_new, version_facts(text, language=known))
 
 
 def new_snapshot(
-    session: Session, policy_id: int, raw: RawCapture, *, source: str, archived_at: datetime | None
+    session: Session, policy_id: int, raw: RawCapture, *, version_id: int | None = None
 ) -> Snapshot:
     codec, blob = encode_body(session, policy_id, raw.body)
     return Snapshot(
         policy_id=policy_id,
-        source=source,
+        source=raw.source,
         fetched_at=raw.fetched_at,
-        archived_at=archived_at,
+        archived_at=raw.archived_at,
         archive_digest=raw.archive_digest,
         url=raw.url,
         status_code=raw.status_code,
@@ -138,29 +120,32 @@ def new_snapshot(
         body_size=len(raw.body),
         body_codec=codec,
         body=blob,
-        charset=raw.charset,
+        charset=raw.charset if raw.charset is not None else body_charset(raw.body, raw.content_type),
+        version_id=version_id,
     )
+
+
+@dataclass
+class Written:
+    """What :func:`store` wrote, for :func:`notify` in the same transaction."""
+
+    stored: Stored
+    policy: Policy
+    change: Change | None
 
 
 def _change(
-    policy_id: int,
-    old: Version,
-    new: Version,
-    analysis: Analysis,
-    *,
-    reverted: int | None,
+    policy_id: int, old_id: int, new_id: int, analysis: Analysis, *, reverted: int | None,
     reextraction: bool = False,
 ) -> Change:
-    assert old.id is not None and new.id is not None
     judgement = analysis.judgement
     quiet = reverted is not None or reextraction
-    note = (f"Reverted to version {reverted}. " if reverted else "") + (
-        REEXTRACTION_NOTE if reextraction else ""
-    )
+    note = f"Reverted to version {reverted}. " if reverted else ""
+    note += REEXTRACTION_NOTE if reextraction else ""
     return Change(
         policy_id=policy_id,
-        from_version_id=old.id,
-        to_version_id=new.id,
+        from_version_id=old_id,
+        to_version_id=new_id,
         material=judgement.material and not quiet,
         severity="none" if quiet else judgement.severity,
         direction=judgement.direction,
@@ -174,128 +159,82 @@ def _change(
     )
 
 
-def _extend(version: Version, observed_at: datetime, archived_at: datetime | None) -> None:
-    version.last_seen = max(version.last_seen, observed_at)
-    if observed_at < version.first_seen:
-        version.first_seen = observed_at
-    if observed_at < version.observed_at:
-        version.observed_at = observed_at
-        if archived_at is not None:
-            version.archived_at = archived_at
+def _extend(version: Version, observation: Observation) -> None:
+    at = observation.observed_at
+    version.last_seen = max(version.last_seen, at)
+    if at < version.first_seen:
+        version.first_seen = at
+    if at < version.observed_at:
+        version.observed_at = at
+        if observation.archived_at is not None:
+            version.archived_at = observation.archived_at
 
 
-def ingest_text(
-    engine: Engine,
-    settings: Settings,
-    policy_settings: PolicySettings,
-    text: str,
-    *,
-    observed_at: datetime,
-    source: str = LIVE,
-    archived_at: datetime | None = None,
-    raw: RawCapture | None = None,
-    alerts: bool = True,
-    digest_group: str | None = None,
-    event: dict[str, Any] | None = None,
-    provenance: Provenance | None = None,
-    reextraction: bool = False,
-) -> IngestResult:
-    """Store ``text`` as seen at ``observed_at``: extend a version, or add one with its change records."""
-    sha = sha256_hex(text)
-    with session_scope(engine) as session:
-        policy_id = queries.get_policy(session, policy_settings.name).id
-    assert policy_id is not None
-    for _attempt in range(5):
-        plan = _plan(engine, policy_id, text, observed_at)
-        with session_scope(engine) as session:
-            policy = queries.get_policy(session, policy_settings.name, for_update=True)
-            before, after = queries.time_neighbours(session, policy_id, observed_at)
-            if (before.id if before else None, after.id if after else None) != (
-                plan.before_id,
-                plan.after_id,
-            ):
-                continue  # another writer changed the neighbourhood; plan again
-            return _write(
-                session,
-                settings,
-                policy_settings,
-                policy,
-                text,
-                sha,
-                before,
-                after,
-                plan,
-                observed_at=observed_at,
-                source=source,
-                archived_at=archived_at,
-                raw=raw,
-                alerts=alerts and source == LIVE,
-                digest_group=digest_group,
-                event=event,
-                provenance=provenance,
-                reextraction=reextraction,
-            )
-    raise StorageError(f"{policy_settings.name}: history kept changing under a concurrent writer")
+def _remember_latest(policy: Policy, observation: Observation) -> None:
+    """The observation is now the latest text: keep its hash and fingerprint for the next pass."""
+    policy.latest_text_sha256 = observation.text_sha256
+    policy.extract_fingerprint = observation.fingerprint
+    if observation.source != LIVE:
+        policy.last_body_sha256 = None  # the last live body no longer shows the latest text
 
 
-def _write(
+def store(
     session: Session,
     settings: Settings,
     policy_settings: PolicySettings,
+    observation: Observation,
+    planned: Plan,
+    check: LiveCheck | None,
+) -> Written | None:
+    """Write the observation; None when the neighbours are no longer those the plan analysed."""
+    policy = queries.get_policy(session, policy_settings.name, for_update=True)
+    assert policy.id is not None
+    before, after = queries.time_neighbours(session, policy.id, observation.observed_at)
+    if (version_ref(before), version_ref(after)) != (planned.neighbours.before, planned.neighbours.after):
+        return None
+    if after is None:
+        _remember_latest(policy, observation)
+    if check is not None:
+        record_success(session, settings, policy_settings, policy, check)
+    same = planned.neighbours.holds(observation.text_sha256)
+    if same is not None:
+        version = before if before is not None and before.id == same.id else after
+        assert version is not None and version.id is not None
+        _extend(version, observation)
+        # A live page whose bytes changed but whose text did not (a rotating nonce) would store a body on
+        # every check; archive captures are kept so that a re-run knows their digests.
+        if observation.raw is not None and observation.source == ARCHIVE:
+            session.add(new_snapshot(session, policy.id, observation.raw, version_id=version.id))
+        session.add(version)
+        session.add(policy)
+        return Written(Stored("unchanged", version.number, version.id, None, False, "none"), policy, None)
+    return _add_version(session, policy, observation, planned, before, after, check)
+
+
+def _add_version(
+    session: Session,
     policy: Policy,
-    text: str,
-    sha: str,
+    observation: Observation,
+    planned: Plan,
     before: Version | None,
     after: Version | None,
-    plan: _Plan,
-    *,
-    observed_at: datetime,
-    source: str,
-    archived_at: datetime | None,
-    raw: RawCapture | None,
-    alerts: bool,
-    digest_group: str | None,
-    event: dict[str, Any] | None,
-    provenance: Provenance | None = None,
-    reextraction: bool = False,
-) -> IngestResult:
+    check: LiveCheck | None,
+) -> Written:
     assert policy.id is not None
-    snapshot = new_snapshot(session, policy.id, raw, source=source, archived_at=archived_at) if raw else None
-    same = before if before is not None and before.text_sha256 == sha else None
-    if same is None and after is not None and after.text_sha256 == sha:
-        same = after
-    if same is not None:
-        _extend(same, observed_at, archived_at)
-        # A live page whose bytes changed but whose text did not (a rotating nonce, say) would store a
-        # body on every check; archive captures are kept so a re-run knows their digests.
-        if snapshot is not None and source != LIVE:
-            snapshot.version_id = same.id
-            session.add(snapshot)
-        session.add(same)
-        assert same.id is not None
-        return IngestResult("unchanged", same.number, same.id, None, False, "none", 0)
-
-    earlier = queries.earlier_version_with_text(session, policy.id, sha, before=observed_at)
+    at, text = observation.observed_at, observation.text
+    earlier = queries.earlier_version_with_text(session, policy.id, observation.text_sha256, before=at)
     reverted = earlier.number if earlier is not None else None
     number = queries.next_version_number(session, policy.id)
     codec, blob = encode_new_version(session, policy.id, number, text)
-    facts = plan.facts or (plan.into_new.facts if plan.into_new is not None else version_facts(text))
+    facts = planned.facts or (planned.into_new.facts if planned.into_new is not None else version_facts(text))
     version = Version(
-        policy_id=policy.id,
-        number=number,
-        text_sha256=sha,
-        text_size=len(text.encode("utf-8")),
-        text_codec=codec,
-        text_blob=blob,
-        source=source,
-        observed_at=observed_at,
-        first_seen=observed_at,
-        last_seen=observed_at,
-        archived_at=archived_at,
+        policy_id=policy.id, number=number, text_sha256=observation.text_sha256,
+        text_size=len(text.encode("utf-8")), text_codec=codec, text_blob=blob, source=observation.source,
+        observed_at=at, first_seen=at, last_seen=at, archived_at=observation.archived_at,
         reverted_to=reverted,
-        ota_commit=provenance.commit if provenance else None,
-        ota_collection=provenance.collection if provenance else None,
-        renderer=raw.renderer if raw is not None else "static",
+        ota_commit=observation.provenance.commit if observation.provenance else None,
+        ota_collection=observation.provenance.collection if observation.provenance else None,
+        renderer=observation.raw.renderer if observation.raw is not None else "static",
         language=facts.language,
         stated_date=facts.stated_date.iso if facts.stated_date else None,
     )
@@ -303,126 +242,72 @@ def _write(
     session.flush()
     assert version.id is not None
     index_version(session, version, text)
-    if snapshot is not None:
-        snapshot.version_id = version.id
-        session.add(snapshot)
-
+    if observation.raw is not None:
+        session.add(new_snapshot(session, policy.id, observation.raw, version_id=version.id))
     change: Change | None = None
-    queued = 0
-    if before is not None and plan.into_new is not None:
-        change = _change(
-            policy.id, before, version, plan.into_new, reverted=reverted, reextraction=reextraction
-        )
+    if before is not None and before.id is not None and planned.into_new is not None:
+        change = _change(policy.id, before.id, version.id, planned.into_new, reverted=reverted,
+                         reextraction=observation.reextraction)
         session.add(change)
-    if after is not None and plan.out_of_new is not None:
+    if after is not None and after.id is not None and planned.out_of_new is not None:
         if before is not None:
-            old_link = queries.change_into(session, after.id) if after.id is not None else None
+            old_link = queries.change_into(session, after.id)
             if old_link is not None:
                 old_link.superseded = True
                 session.add(old_link)
-        later_reverted = after.reverted_to
-        session.add(_change(policy.id, version, after, plan.out_of_new, reverted=later_reverted))
+        session.add(_change(policy.id, version.id, after.id, planned.out_of_new, reverted=after.reverted_to))
+    if check is not None:
+        session.add(CheckEvent(
+            policy_id=policy.id, version_id=version.id, outcome="changed", http_status=check.http_status,
+            duration_ms=check.duration_ms, worker=check.worker,
+        ))
+    session.add(policy)
     session.flush()
-    if change is not None and alerts and change.material:
-        queued = len(
-            enqueue_change_alerts(
-                session, settings, policy_settings, policy, change, digest_group=digest_group
-            )
-        )
-    if event is not None:
-        session.add(CheckEvent(policy_id=policy.id, version_id=version.id, **event))
-    outcome = (
-        "first_version" if before is None and after is None else "reverted" if reverted else "new_version"
+    first = before is None and after is None
+    outcome = "first_version" if first else "reverted" if reverted else "new_version"
+    stored = Stored(
+        outcome, version.number, version.id, change.id if change else None,
+        bool(change and change.material), change.severity if change else "none",
     )
-    return IngestResult(
-        outcome,
-        version.number,
-        version.id,
-        change.id if change else None,
-        bool(change and change.material),
-        change.severity if change else "none",
-        queued,
-    )
+    return Written(stored, policy, change)
 
 
-def ingest_series(
+def notify(
+    session: Session,
+    settings: Settings,
+    policy_settings: PolicySettings,
+    observation: Observation,
+    written: Written,
+) -> Stored:
+    """Queue the alerts of a material change in the outbox, in the store step's transaction."""
+    change = written.change
+    if change is None or not change.material or not (observation.alerts and observation.source == LIVE):
+        return written.stored
+    queued = enqueue_change_alerts(
+        session, settings, policy_settings, written.policy, change, digest_group=observation.digest_group
+    )
+    return replace(written.stored, alerts=len(queued))
+
+
+def keep_rejected(
     engine: Engine,
     settings: Settings,
     policy_settings: PolicySettings,
-    items: Sequence[SeriesItem],
+    raw: RawCapture | None,
+    failure: Failure,
     *,
-    source: str,
-    in_transaction: Callable[[Session], None] | None = None,
-    analyser: Callable[[str | None, str], Analysis] = analyse,
-) -> list[IngestResult]:
-    """Store a time-ordered run of archived texts (an import) with as few reads and writes as possible.
-
-    Texts newer than the policy's latest version are analysed in memory, each against the one before it
-    (nothing just written is read back), then written in one transaction; ``in_transaction`` runs inside
-    it, so a caller's progress record commits with the versions. Texts that fall among existing versions
-    go through :func:`ingest_text` one by one. History never alerts. ``analyser`` may hand out analyses
-    computed ahead (see ``monitor.run.ota_analysis``); it must equal :func:`analyse` in result.
-    """
-    with session_scope(engine) as session:
-        policy_id = queries.get_policy(session, policy_settings.name).id
-        assert policy_id is not None
-        latest = queries.latest_version(session, policy_id)
-        latest_id, latest_at = (latest.id, latest.observed_at) if latest else (None, None)
-        previous = queries.version_text(latest) if latest else None
-    results = []
-    for item in (item for item in items if latest_at is not None and item.observed_at <= latest_at):
-        results.append(_ingest_item(engine, settings, policy_settings, item, source=source))
-    tail = [item for item in items if latest_at is None or item.observed_at > latest_at]
-    if results and tail:  # the earlier items may have moved the latest version: plan the rest afresh
-        return results + ingest_series(
-            engine, settings, policy_settings, tail, source=source, in_transaction=in_transaction,
-            analyser=analyser,
-        )  # fmt: skip
-    planned = _plan_series(previous, tail, analyser)
+    duration_ms: int,
+    worker: str,
+) -> None:
+    """One transaction: keep the capture (if any) and, for a live check, count the failure."""
     with session_scope(engine) as session:
         policy = queries.get_policy(session, policy_settings.name, for_update=True)
-        before = queries.latest_version(session, policy_id)
-        moved = (before.id if before else None) != latest_id
-        for item, sha, analysis in [] if moved else planned:
-            plan = _Plan(before.id if before else None, None, analysis, None)
-            result = _write(
-                session, settings, policy_settings, policy, item.text, sha, before, None, plan,
-                observed_at=item.observed_at, source=source, archived_at=item.observed_at, raw=None,
-                alerts=False, digest_group=None, event=None, provenance=item.provenance,
-                reextraction=item.reextraction,
-            )  # fmt: skip
-            results.append(result)
-            before = session.get(Version, result.version_id)  # from the identity map: no query
-        if in_transaction is not None and not moved:
-            in_transaction(session)
-    if moved:  # a live check stored a version meanwhile: place each text among the versions
-        results.extend(_ingest_item(engine, settings, policy_settings, item, source=source) for item in tail)
-        if in_transaction is not None:
-            with session_scope(engine) as session:
-                in_transaction(session)
-    return results
-
-
-def _plan_series(
-    previous: str | None, items: Sequence[SeriesItem], analyser: Callable[[str | None, str], Analysis]
-) -> list[tuple[SeriesItem, str, Analysis | None]]:
-    pairs: list[tuple[SeriesItem, str, str | None]] = []  # (item, its sha, the text it is compared with)
-    previous_sha = sha256_hex(previous) if previous is not None else None
-    for item in items:
-        sha = sha256_hex(item.text)
-        if sha == previous_sha:
-            pairs.append((item, sha, None))  # the same text again: the version's time range grows
-            continue
-        pairs.append((item, sha, previous))
-        previous, previous_sha = item.text, sha
-    return [(item, sha, analyser(old, item.text) if old is not None else None) for item, sha, old in pairs]
-
-
-def _ingest_item(
-    engine: Engine, settings: Settings, policy_settings: PolicySettings, item: SeriesItem, *, source: str
-) -> IngestResult:
-    return ingest_text(
-        engine, settings, policy_settings, item.text, observed_at=item.observed_at, source=source,
-        archived_at=item.observed_at, alerts=False, provenance=item.provenance,
-        reextraction=item.reextraction,
-    )  # fmt: skip
+        assert policy.id is not None
+        snapshot = new_snapshot(session, policy.id, raw) if raw is not None else None
+        if snapshot is not None:
+            session.add(snapshot)
+            session.flush()
+        if raw is None or raw.source == LIVE:
+            snapshot_id = snapshot.id if snapshot is not None else None
+            record_failure(session, settings, policy_settings, policy, failure, duration_ms=duration_ms,
+                           worker=worker, snapshot_id=snapshot_id)

@@ -1,8 +1,9 @@
 """Archive backfill: bring a policy's Wayback Machine captures into the same history as live checks.
 
-Each usable CDX row goes through the same steps as a live check — extract, anomaly check, then
-:func:`monitor.pipeline.ingest.ingest_text` — with ``source="archive"`` and
-``archived_at`` = the capture time, so archived and live versions interleave in one history by time.
+Each usable CDX row goes through the same chain as a live check (:meth:`monitor.pipeline.chain.Pipeline.run`),
+entering at the extract step with the archived body: extract → anomaly → segment → diff → classify →
+store, with ``archived_at`` = the capture time, so archived and live versions interleave in one history by
+time. A digest already stored enters at the store step with its stored text.
 
 Idempotent and resumable:
 
@@ -26,14 +27,14 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from monitor.config import PolicySettings, Settings
-from monitor.core.extract import extract
-from monitor.core.materiality import detect_anomaly
-from monitor.errors import ArchiveError, ArchiveRateLimited, ConfigError, UnusableContent
-from monitor.pipeline.ingest import RawCapture, ingest_text
+from monitor.errors import ArchiveError, ArchiveRateLimited
+from monitor.pipeline.chain import CheckOutcome, Pipeline
+from monitor.pipeline.values import Observation
 from monitor.run import backfill_state as state
 from monitor.run.backfill_state import Run, Seen, policies_to_backfill, raw_capture
 from monitor.sources.wayback import Capture, WaybackClient
 from monitor.sources.wayback_cdx import CdxPage, CdxRow, RowDeduper
+from storage.codec import sha256_hex
 from storage.models import ARCHIVE
 
 __all__ = ["BackfillSummary", "Progress", "backfill_policy", "policies_to_backfill"]
@@ -81,6 +82,7 @@ class _Backfill:
         progress: Progress | None,
     ) -> None:
         self.settings, self.engine, self.policy, self.wayback = settings, engine, policy, wayback
+        self.pipeline = Pipeline(settings, engine, worker="backfill")
         self.run, self.summary, self.progress = run, summary, progress
         self.seen = Seen()
         self.dedupe = RowDeduper()
@@ -120,9 +122,14 @@ class _Backfill:
             self.summary.skipped_known += 1
             version_id = self.seen.version_of.get(row.digest)
             if row.captured_at not in times and version_id is not None:
-                # The same bytes at another time (a return to an earlier text, say): no request needed.
+                # The same bytes at another time (a return to an earlier text, say): no request needed;
+                # the stored text enters the chain at the store step.
                 text = await asyncio.to_thread(state.text_of_version, self.engine, version_id)
-                await self.ingest(row, text, raw=None)
+                observation = Observation(
+                    policy=self.policy.name, text=text, text_sha256=sha256_hex(text),
+                    observed_at=row.captured_at, source=ARCHIVE, archived_at=row.captured_at, alerts=False,
+                )
+                self.count(row, await self.pipeline.run(self.policy, observation), kept=False)
             return
         try:
             capture = await self.wayback.fetch_capture(row)
@@ -134,65 +141,29 @@ class _Backfill:
         await self.capture(capture)
 
     async def capture(self, capture: Capture) -> None:
-        row = capture.row
         if not capture.is_version:
             if capture.kind in ("redirect", "other_timestamp"):
                 self.summary.redirects += 1
             else:
                 self.summary.unusable += 1
-            await self.not_a_version(capture)
+            await asyncio.to_thread(state.record_not_a_version, self.engine, self.run.policy_id, capture)
+            self.seen.add(capture.row.digest, capture.row.captured_at, None)
             return
         self.summary.fetched += 1
-        previous = await asyncio.to_thread(
-            state.text_before, self.engine, self.run.policy_id, row.captured_at
-        )
-        text, anomaly = await asyncio.to_thread(self.examine, capture, previous)
-        if anomaly is not None:
-            self.summary.anomalies += 1
-            await self.not_a_version(capture)
-            return
-        await self.ingest(row, text, raw=raw_capture(capture))
+        # The chain from its extract step: extract → anomaly → segment → diff → classify → store.
+        self.count(capture.row, await self.pipeline.run(self.policy, raw_capture(capture)), kept=True)
 
-    async def not_a_version(self, capture: Capture) -> None:
-        await asyncio.to_thread(state.record_not_a_version, self.engine, self.run.policy_id, capture)
-        self.seen.add(capture.row.digest, capture.row.captured_at, None)
-
-    def examine(self, capture: Capture, previous: str | None) -> tuple[str, str | None]:
-        """The capture's text and, if it is not a policy version, the anomaly (runs in a thread)."""
-        try:
-            text = extract(
-                capture.body,
-                content_type=capture.content_type,
-                url=capture.row.original,
-                select=self.policy.select,
-                remove=self.policy.remove,
-            )
-        except ValueError as error:
-            raise ConfigError(f"policies.{self.policy.name}: select/remove: {error}") from None
-        except UnusableContent as error:  # an image, a scanned PDF: not a version of the policy
-            return "", error.reason
-        return text, detect_anomaly(previous, text)
-
-    async def ingest(self, row: CdxRow, text: str, *, raw: RawCapture | None) -> None:
-        at = row.captured_at
-        result = await asyncio.to_thread(
-            ingest_text,
-            self.engine,
-            self.settings,
-            self.policy,
-            text,
-            observed_at=at,
-            source=ARCHIVE,
-            archived_at=at,
-            raw=raw,
-            alerts=False,
-        )
-        if result.outcome == "unchanged":
+    def count(self, row: CdxRow, outcome: CheckOutcome, *, kept: bool) -> None:
+        if outcome.outcome == "anomaly":
+            self.summary.anomalies += 1  # kept as a snapshot that is no version
+        elif outcome.outcome == "failed":
+            self.summary.unusable += 1  # no text in it (an image, a scanned PDF): kept, no version
+        elif outcome.outcome == "unchanged":
             self.summary.unchanged += 1
         else:
             self.summary.new_versions += 1
-        if raw is not None:
-            self.seen.add(row.digest, at, result.version_id)
+        if kept:
+            self.seen.add(row.digest, row.captured_at, outcome.version_id)
         self._tell()
 
     async def go(self, since: date | None, until: date | None) -> None:
@@ -250,7 +221,7 @@ async def backfill_policy(
     keeps answering 429 after the pauses; the run stays resumable. Captures that fail otherwise are
     counted in ``failed`` and retried by the next run.
     """
-    run = await asyncio.to_thread(state.start_run, engine, settings, policy_settings.name, since, until)
+    run = await asyncio.to_thread(state.start_run, engine, policy_settings.name, since, until)
     summary = BackfillSummary(policy=policy_settings.name, resumed=run.resumed)
     async with _client_scope(settings, engine, client) as wayback:
         backfill = _Backfill(settings, engine, policy_settings, wayback, run, summary, progress)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from monitor.config import PolicySettings, Settings
 from monitor.pipeline.ingest import RawCapture, new_snapshot
@@ -56,18 +56,10 @@ def iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def policy_row(session: Session, settings: Settings, name: str) -> Policy:
-    row = session.exec(select(Policy).where(Policy.name == name)).first()
-    if row is None:
-        queries.sync_policies(session, settings)
-        row = queries.get_policy(session, name)
-    return row
-
-
-def start_run(engine: Engine, settings: Settings, name: str, since: date | None, until: date | None) -> Run:
-    """Resume the unfinished run with the same range, or start a new one."""
+def start_run(engine: Engine, name: str, since: date | None, until: date | None) -> Run:
+    """Resume the unfinished run with the same range, or start a new one (the command synced the policies)."""
     with session_scope(engine) as session:
-        policy = policy_row(session, settings, name)
+        policy = queries.get_policy(session, name)
         assert policy.id is not None
         state = session.get(BackfillState, policy.id)
         same_range = state is not None and (state.since, state.until) == (iso(since), iso(until))
@@ -145,12 +137,6 @@ def text_of_version(engine: Engine, version_id: int) -> str:
         return queries.version_text(version)
 
 
-def text_before(engine: Engine, policy_id: int, moment: datetime) -> str | None:
-    with session_scope(engine) as session:
-        before, _after = queries.time_neighbours(session, policy_id, moment)
-        return queries.version_text(before) if before is not None else None
-
-
 def raw_capture(capture: Capture) -> RawCapture:
     """A capture as the store step keeps it: the original bytes, with the archive's digest."""
     return RawCapture(
@@ -161,17 +147,14 @@ def raw_capture(capture: Capture) -> RawCapture:
         headers=capture.headers,
         fetched_at=utcnow(),
         archive_digest=capture.row.digest,
+        archived_at=capture.row.captured_at,
     )
 
 
 def record_not_a_version(engine: Engine, policy_id: int, capture: Capture) -> None:
     """Keep the digest of a capture that is no version, so no later run fetches it again."""
     with session_scope(engine) as session:
-        session.add(
-            new_snapshot(
-                session, policy_id, raw_capture(capture), source=ARCHIVE, archived_at=capture.row.captured_at
-            )
-        )
+        session.add(new_snapshot(session, policy_id, raw_capture(capture)))
 
 
 def queue_digest(engine: Engine, settings: Settings, policy_settings: PolicySettings, run: Run) -> int:

@@ -1,7 +1,7 @@
 """The ``policywatch demo`` database: bundled real histories stored through the real store step.
 
 The histories (monitor/demo_data/, Open Terms Archive data under ODC-BY 1.0) go through
-:func:`monitor.pipeline.ingest.ingest_series` exactly as ``import-ota`` stores a collection: segmented,
+:func:`monitor.pipeline.chain.ingest_series` exactly as ``import-ota`` stores a collection: segmented,
 diffed, judged, indexed for search. Nothing here analyses or writes rows itself.
 """
 
@@ -54,7 +54,8 @@ def demo_settings(folder: Path, *, host: str, port: int) -> Settings:
 
 def build_demo(settings: Settings) -> DemoSummary:
     """Create the schema and store every bundled version, oldest first, with its judged changes."""
-    from monitor.pipeline.ingest import Provenance, SeriesItem, ingest_series
+    from monitor.pipeline.chain import ingest_series
+    from monitor.pipeline.ingest import Provenance, SeriesItem
     from storage import migrations, queries
     from storage.engine import make_engine, session_scope
     from storage.models import OTA

@@ -2,7 +2,7 @@
 
 Each document ``<Service>/<Terms type>.md`` maps to a policy: the config entry whose ``ota`` names it, else
 the entry named by its path slug, else an *archive-only* policy (history without live checks). Its commits
-enter the pipeline at the store step (:func:`monitor.pipeline.ingest.ingest_series`) in batches, with
+enter the pipeline at the store step (:func:`monitor.pipeline.chain.ingest_series`) in batches, with
 ``source = "ota"``, the commit date as the capture time and the commit and collection as provenance, so
 every change is diffed and judged like a live one. "Apply technical or declaration upgrade" commits are
 stored as re-extractions, which never count as material.
@@ -25,7 +25,8 @@ from sqlmodel import Session, col, select
 
 from monitor.config import PolicySettings, Settings
 from monitor.core.analysis import Analysis, analyse
-from monitor.pipeline.ingest import IngestResult, Provenance, SeriesItem, ingest_series
+from monitor.pipeline.chain import ingest_series
+from monitor.pipeline.ingest import IngestResult, Provenance, SeriesItem
 from monitor.run.ota_analysis import Pair, lookahead
 from monitor.sources.ota import Collection, History, Record, document_slug, open_collection
 from storage import queries

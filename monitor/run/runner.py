@@ -1,14 +1,12 @@
-"""The daemon's check loop: claim due policies, run each through the pipeline, release and reschedule.
+"""The daemon's check loop: claim due policies, run them through the pipeline, release and reschedule.
 
 :class:`CheckRunner` does not own a clock: the daemon's APScheduler tick calls :meth:`CheckRunner.tick`.
 Each tick renews the leases of the checks in flight (so an expired lease really means a dead worker) and
-claims as many due policies as there is room for. Every claimed policy runs as its own asyncio task; the
-fetcher bounds concurrency and per-host pacing. When a check ends, its lease is released and its next
-check time written — batched with the touches of unchanged pages, in one transaction per batch.
-
-:meth:`CheckRunner._run_one` is the daemon's job boundary, the one place that catches ``Exception``: a
-crashing check is recorded as a failed check (exception type and message), its lease released for a
-retry, and the daemon carries on.
+claims as many due policies as there is room for. Each claim becomes one pass of the pipeline
+(:meth:`monitor.pipeline.chain.Pipeline.check_all`, the same pass ``policywatch check`` runs), which is
+also the job boundary: a crashing check is recorded on its policy and the others go on. When a check
+ends, its lease is released and its next check time written — batched with the touches of unchanged
+pages, in one transaction per batch. A check that crashed is retried soon (``CRASH_RETRY``).
 """
 
 from __future__ import annotations
@@ -23,16 +21,8 @@ from sqlalchemy.engine import Engine
 
 from monitor.config import PolicySettings, Settings
 from monitor.errors import PolicywatchError
-from monitor.pipeline.chain import (
-    CheckOutcome,
-    PipelineContext,
-    Touch,
-    check_policy,
-    preload_state,
-    take_touches,
-    write_touches,
-)
-from monitor.pipeline.health import record_failure
+from monitor.pipeline.chain import CheckOutcome, Pipeline
+from monitor.pipeline.state import Touch, write_touches
 from monitor.run.observe import Metrics, log_check
 from monitor.sources.fetch import Fetcher
 from storage import leases
@@ -70,9 +60,9 @@ class CheckRunner:
         self.engine = engine
         self.worker = worker
         self.metrics = metrics
-        self.ctx = PipelineContext(settings=settings, engine=engine, fetcher=fetcher, worker=worker)
+        self.pipeline = Pipeline(settings, engine, fetcher, worker=worker)
         self.capacity = max(settings.schedule.batch, settings.fetch.concurrency)
-        self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.in_flight: dict[str, asyncio.Task[object]] = {}
         self.claiming = True
         self.completed = 0
         self._finished: list[leases.Finished] = []
@@ -106,58 +96,43 @@ class CheckRunner:
         )
         if not names or not self.claiming:
             return  # stopping: drain() releases what this claim just took
-        await asyncio.to_thread(preload_state, self.ctx, names)
+        policies = []
         for name in names:
-            self._start(name)
-
-    def _start(self, name: str) -> None:
-        task = asyncio.create_task(self._run_one(name), name=f"check:{name}")
-        self.in_flight[name] = task
+            try:
+                policies.append(self.settings.policy(name))
+            except PolicywatchError:
+                # Claimed but no longer configured (another worker runs a newer config): not ours to check.
+                self._finished.append(leases.Finished(name, now + CRASH_RETRY))
+        task = asyncio.create_task(self.pipeline.check_all(policies, on_done=self._done), name="checks")
+        for policy in policies:
+            self.in_flight[policy.name] = task
         task.add_done_callback(self._forget)
 
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        name = task.get_name().removeprefix("check:")
-        if self.in_flight.get(name) is task:
+    def _forget(self, task: asyncio.Task[object]) -> None:
+        for name in [name for name, running in self.in_flight.items() if running is task]:
             del self.in_flight[name]
         if not task.cancelled() and task.exception() is not None:
-            # Only the crash bookkeeping itself can get here (the check is guarded); the lease expires.
-            log.error("check task failed", exc_info=task.exception(), extra={"fields": {"policy": name}})
+            # Only the batched bookkeeping itself can get here (each check is guarded); the leases expire.
+            fields = {"worker": self.worker}
+            log.error("check pass failed", exc_info=task.exception(), extra={"fields": fields})
 
-    # -- one check: the job boundary -----------------------------------------------------------------
-
-    async def _run_one(self, name: str) -> None:
-        started = time.perf_counter()
-        policy: PolicySettings | None = None
-        try:
-            policy = self.settings.policy(name)
-            outcome = await check_policy(self.ctx, policy)
-            next_at = next_check_for(self.settings, policy, utcnow())
-        except Exception as error:  # the daemon's job boundary: record what was caught, carry on
-            outcome = await self._record_crash(name, policy, error, started)
-            retry = min(CRASH_RETRY, check_interval(self.settings, policy)) if policy else CRASH_RETRY
-            next_at = utcnow() + retry
+    async def _done(self, outcome: CheckOutcome) -> None:
+        """One check ended: report it, schedule its next check, and write that with the pending touches."""
+        policy = self.settings.policy(outcome.policy)
+        interval = check_interval(self.settings, policy)
+        next_at = utcnow() + min(CRASH_RETRY, interval) if outcome.crashed else next_check_for(
+            self.settings, policy, utcnow()
+        )
+        self.in_flight.pop(outcome.policy, None)
         self._report(outcome)
-        self._finished.append(leases.Finished(name, next_at))
+        self._finished.append(leases.Finished(outcome.policy, next_at))
         await self.flush()
-
-    async def _record_crash(
-        self, name: str, policy: PolicySettings | None, error: Exception, started: float
-    ) -> CheckOutcome:
-        duration = int((time.perf_counter() - started) * 1000)
-        reason = type(error).__name__
-        log.error("check crashed", exc_info=error, extra={"fields": {"policy": name, "worker": self.worker}})
-        if policy is not None:
-            try:
-                await asyncio.to_thread(
-                    record_failure, self.ctx, policy, "failed", reason, str(error) or reason, None, duration
-                )
-            except PolicywatchError as storage_error:
-                fields = {"policy": name, "error": str(storage_error)}
-                log.error("cannot record crash", extra={"fields": fields})
-        return CheckOutcome(name, "failed", duration, error=f"{reason}: {error}")
 
     def _report(self, outcome: CheckOutcome) -> None:
         self.completed += 1
+        if outcome.crashed:
+            log.error("check crashed", extra={"fields": {"policy": outcome.policy, "error": outcome.error,
+                                                          "worker": self.worker}})
         log_check(outcome, worker=self.worker)
         if self.metrics is not None:
             self.metrics.observe_check(outcome)
@@ -171,7 +146,7 @@ class CheckRunner:
         """
         async with self._flush_lock:
             finished, self._finished = self._finished, []
-            touches = take_touches(self.ctx)
+            touches = self.pipeline.take_touches()
             if not finished and not touches:
                 return
             try:
@@ -208,10 +183,11 @@ class CheckRunner:
             for contender in contenders:
                 contender.cancel()  # only the waiters: the checks themselves are not cancelled by this
             pending = {task for task in pending if not task.done()}
+        cancelled = sum(task in pending for task in self.in_flight.values())
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         await self.flush()
         released = await asyncio.to_thread(leases.release_all, self.engine, self.worker)
-        log.info("drained", extra={"fields": {"cancelled": len(pending), "released": released}})
-        return len(pending)
+        log.info("drained", extra={"fields": {"cancelled": cancelled, "released": released}})
+        return cancelled

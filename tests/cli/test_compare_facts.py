@@ -9,7 +9,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from storage.models import utcnow
 from tests.conftest import ConfigFactory, initialised_engine
 

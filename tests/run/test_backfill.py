@@ -18,7 +18,7 @@ from storage import queries
 from storage.codec import sha256_hex
 from storage.engine import session_scope
 from storage.models import ARCHIVE, Alert, BackfillState
-from tests.conftest import initialised_engine
+from tests.run.engines import synced_engine
 from tests.support.backfill_checks import consecutive, current_links, history_shape, run, versions
 from tests.support.polling import async_wait_until
 from tests.support.wayback import ARCHIVED_URL as URL
@@ -40,7 +40,7 @@ def settings(archive_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
-    created = initialised_engine(settings)
+    created = synced_engine(settings)
     yield created
     created.dispose()
 
@@ -91,7 +91,7 @@ def test_the_issue_scenario_stores_exactly_the_fifteen_versions_politely(
     scenario = build_issue_scenario(wayback_archive)
     assert wayback_archive.row_count() == 40
     settings = archive_settings(page_limit=12)
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
     wayback_archive.fail("capture", 429, after=10)  # the 11th capture request, mid-run
 
     summary = run(settings, engine)
@@ -143,7 +143,7 @@ async def test_a_cancelled_backfill_resumes_without_fetching_anything_twice(
 ) -> None:
     stamps = serve_history(wayback_archive, 10)
     settings = archive_settings(page_limit=4)
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
     wayback_archive.fail("capture", None, delay=30, after=5)  # the 6th capture hangs: Ctrl-C there
     task = asyncio.create_task(backfill_policy(settings, engine, settings.policy("acme")))
     await async_wait_until(lambda: wayback_archive.arrived("capture") >= 6, timeout=20)
@@ -165,6 +165,8 @@ async def test_a_cancelled_backfill_resumes_without_fetching_anything_twice(
     assert wayback_archive.of_kind("cdx")[0].params["resumeKey"] == saved_key
 
     fresh = sqlite_engine  # the same backfill into another database, never interrupted
+    with session_scope(fresh) as session:
+        queries.sync_policies(session, settings)
     await backfill_policy(settings, fresh, settings.policy("acme"))
     assert history_shape(engine) == history_shape(fresh)
     assert current_links(engine) == current_links(fresh) == consecutive(versions(engine))
@@ -176,7 +178,7 @@ def test_a_crash_mid_page_resumes_from_the_saved_page(
 ) -> None:
     stamps = serve_history(wayback_archive, 7)
     settings = archive_settings(page_limit=3)
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
 
     def crash_after_four(summary: BackfillSummary) -> None:
         if summary.fetched == 4:
@@ -198,7 +200,7 @@ def test_captures_that_keep_failing_are_retried_by_the_next_run(
 ) -> None:
     stamps = serve_history(wayback_archive, 4)
     settings = archive_settings(retries=1)
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
     wayback_archive.fail("capture", 503, times=2, after=1)  # the second capture fails both attempts
     summary = run(settings, engine)
     assert summary.failed == 1 and not summary.complete and len(versions(engine)) == 3
@@ -219,7 +221,7 @@ def test_an_archive_that_keeps_rate_limiting_stops_the_run_until_later(
 ) -> None:
     stamps = serve_history(wayback_archive, 3)
     settings = archive_settings(retries=1, rate_limit_pause="0.2s")
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
     wayback_archive.fail("capture", 429, times=2, after=1)
     with pytest.raises(ArchiveRateLimited):
         run(settings, engine)

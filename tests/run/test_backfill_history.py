@@ -12,14 +12,13 @@ from sqlmodel import col, select
 
 from monitor.config import Settings
 from monitor.core.extract import extract
-from monitor.pipeline.chain import PipelineContext, check_policy
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import Pipeline, ingest_text
 from monitor.run.backfill import backfill_policy, policies_to_backfill
 from monitor.sources.fetch import Fetcher
 from storage import queries
 from storage.engine import session_scope
 from storage.models import ARCHIVE, LIVE, Alert, Change, Policy, Snapshot
-from tests.conftest import initialised_engine
+from tests.run.engines import synced_engine
 from tests.support.backfill_checks import consecutive, current_links, run, versions
 from tests.support.site import LoopbackSite
 from tests.support.wayback import ARCHIVED_URL as URL
@@ -34,7 +33,7 @@ def settings(archive_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
-    created = initialised_engine(settings)
+    created = synced_engine(settings)
     yield created
     created.dispose()
 
@@ -46,12 +45,11 @@ async def test_a_live_version_and_older_captures_form_one_history_in_time_order(
     texts = history_texts("qnet", 5)
     site.set("/privacy", capture_page(texts[4]))
     settings = archive_settings(url=url)
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     async with Fetcher(settings.fetch) as fetcher:
-        ctx = PipelineContext(settings=settings, engine=engine, fetcher=fetcher)
-        live = await check_policy(ctx, settings.policy("acme"))
+        live = await Pipeline(settings, engine, fetcher).check(settings.policy("acme"))
     assert live.outcome == "first_version"
     stamps = [timestamp_of(2014 + i, 6) for i in range(5)]
     for text, stamp in zip(texts, stamps, strict=True):  # the last capture has the live text
@@ -188,7 +186,7 @@ def test_the_daemon_finds_archive_policies_not_yet_backfilled(
 ) -> None:
     serve_history(wayback_archive, 2)
     settings = archive_settings(policy={"archive": True})
-    engine = initialised_engine(settings)
+    engine = synced_engine(settings)
     with session_scope(engine) as session:
         queries.sync_policies(session, settings)
     assert [p.name for p in policies_to_backfill(engine, settings)] == ["acme"]

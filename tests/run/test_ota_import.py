@@ -291,7 +291,7 @@ def test_archive_only_policies_survive_config_syncs_and_config_entries_continue_
 def test_imported_versions_interleave_with_live_versions_by_time(
     make_config: ConfigFactory, repo: OtaRepo
 ) -> None:
-    from monitor.pipeline.ingest import ingest_text
+    from monitor.pipeline.chain import ingest_text
 
     settings = load_config(make_config(policies=[
         {"name": "acme", "url": "https://acme.example/privacy", "ota": "Acme/Privacy Policy"},

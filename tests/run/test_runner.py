@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-import monitor.run.runner as scheduler_module
+import monitor.pipeline.chain as chain_module
 from monitor.config import PolicySettings, Settings, load_config
-from monitor.pipeline.chain import CheckOutcome, PipelineContext
+from monitor.pipeline.chain import Pipeline
+from monitor.pipeline.values import CheckOutcome, Observation, RawCapture
 from monitor.run.daemon import prepare_schedule
 from monitor.run.runner import CRASH_RETRY, CheckRunner, effective_jitter
 from monitor.sources.fetch import Fetcher
@@ -50,14 +51,16 @@ async def test_a_crashing_check_is_recorded_released_and_retried_soon(
     settings = _settings(make_config, site, ["good", "buggy"])
     engine = initialised_engine(settings)
     prepare_schedule(settings, engine, "w1")
-    real_check = scheduler_module.check_policy
+    real_extract = chain_module.Pipeline.extract
 
-    async def crash_on_buggy(ctx: PipelineContext, policy: PolicySettings) -> CheckOutcome:
+    async def crash_on_buggy(
+        pipeline: Pipeline, policy: PolicySettings, raw: RawCapture, *args: object, **kwargs: object
+    ) -> Observation | CheckOutcome:
         if policy.name == "buggy":
-            raise RuntimeError("boom")  # a bug anywhere in the pipeline
-        return await real_check(ctx, policy)
+            raise RuntimeError("boom")  # a bug in one step of the chain
+        return await real_extract(pipeline, policy, raw, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scheduler_module, "check_policy", crash_on_buggy)
+    monkeypatch.setattr(chain_module.Pipeline, "extract", crash_on_buggy)
     before = utcnow()
     async with Fetcher(settings.fetch) as fetcher:
         runner = CheckRunner(settings, engine, fetcher, worker="w1", metrics=None)

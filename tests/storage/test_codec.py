@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from monitor.config import Settings, parse_config
 from monitor.errors import StorageError
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from storage import migrations, queries, texts
 from storage.codec import (
     DELTA_PREFIX,

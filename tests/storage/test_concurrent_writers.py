@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from monitor.config import Settings, parse_config
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from storage import migrations, queries
 from storage.engine import make_engine, session_scope
 from storage.models import Policy, Version

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.config import Settings, parse_config
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from storage import migrations, queries, search, texts
 from storage.engine import make_engine, session_scope
 from storage.migrate_db import canonical, migrate, model_tables, verify

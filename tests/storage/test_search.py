@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from monitor.config import Settings, parse_config
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from storage import migrations, queries
 from storage.codec import DeltaBase, encode_text, sha256_hex, skip_delta_base
 from storage.engine import make_engine, session_scope

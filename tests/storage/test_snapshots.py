@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from monitor.config import Settings, parse_config
-from monitor.pipeline.ingest import RawCapture, ingest_text
+from monitor.pipeline.chain import ingest_text
+from monitor.pipeline.values import RawCapture
 from storage import queries
 from storage.codec import DELTA_PREFIX, ZSTD
 from storage.engine import make_engine, session_scope

@@ -1,7 +1,7 @@
 """Histories for storage tests and benchmarks, built through the real store step.
 
 :func:`build_corpus_history` fills a database with the corpus histories (``tests/fixtures/corpus/histories``)
-through :func:`monitor.pipeline.ingest.ingest_text`, live and archived (out of time order, so changes get
+through :func:`monitor.pipeline.chain.ingest_text`, live and archived (out of time order, so changes get
 superseded), with snapshots, check events, alerts, a delivery attempt, a rate limiter and a backfill state: a
 row in every table. :func:`small_edit_history` makes a long history of small edits for the
 delta-storage figures.
@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from monitor.config import Settings
-from monitor.pipeline.ingest import RawCapture, ingest_text
+from monitor.pipeline.chain import ingest_text
+from monitor.pipeline.values import RawCapture
 from storage import queries, ratelimit
 from storage.engine import session_scope
 from storage.models import ARCHIVE, Alert, BackfillState, DeliveryAttempt, OtaImportState

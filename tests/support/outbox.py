@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from monitor.config import Settings, load_config
-from monitor.pipeline.ingest import IngestResult, ingest_text
+from monitor.pipeline.chain import CheckOutcome as IngestResult
+from monitor.pipeline.chain import ingest_text
 from storage import migrations, queries
 from storage.engine import make_engine, session_scope
 from storage.models import Alert, DeliveryAttempt

@@ -1,4 +1,4 @@
-"""A database for the web tests, filled through the real store step (``monitor.pipeline.ingest.ingest_text``).
+"""A database for the web tests, filled through the real store step (``monitor.pipeline.chain.ingest_text``).
 
 * ``qnet``: the corpus history (eight versions 2015–2018, archived, then two live ones); version 3 is where
   the policy started to sell and share data with "data brokers".
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from monitor.config import Settings, parse_config
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from storage import migrations, queries
 from storage.engine import make_engine, session_scope
 from storage.models import ARCHIVE, LIVE, Alert

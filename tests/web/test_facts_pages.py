@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy.engine import Engine
 
 from monitor.config import Settings, parse_config
-from monitor.pipeline.ingest import ingest_text
+from monitor.pipeline.chain import ingest_text
 from monitor.web import create_app
 from storage import migrations, queries
 from storage.engine import make_engine, session_scope
