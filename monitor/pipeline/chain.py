@@ -25,7 +25,7 @@ import functools
 import inspect
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
@@ -62,7 +62,7 @@ from monitor.sources.page import fetch_page
 from storage import queries
 from storage.codec import sha256_hex
 from storage.engine import session_scope
-from storage.models import Version
+from storage.models import ARCHIVE, Version
 
 #: Changed pages analysed at once: the work is CPU-bound (the GIL serialises it) and each holds two texts.
 ANALYSIS_SLOTS = 2
@@ -178,7 +178,10 @@ class Pipeline:
             extracted = await (_on_worker(run) if len(raw.body) > THREAD_EXTRACT_BYTES else _now(run))
         except FetchError as error:  # a binary body, a scanned or locked PDF: a failed check, never a version
             failure = Failure("failed", error.reason, str(error), raw.status_code)
-            return await self.reject(policy, _unread(policy, raw), failure, check, started)
+            # An archived capture is kept, so that a re-run knows its digest; a live body with no text in
+            # it (an image, a scan) is not worth keeping on every check.
+            kept = _unread(policy, raw) if raw.source == ARCHIVE else None
+            return await self.reject(policy, kept, failure, check, started)
         if live and extracted.text is None:
             return await self.unchanged(policy, state, "unchanged", check, started)
         assert extracted.text is not None
@@ -367,7 +370,18 @@ def ingest_text(
     if event is not None:
         check = LiveCheck(event.get("http_status"), None, None, None, observed_at,
                           int(event.get("duration_ms") or 0), str(event.get("worker") or "cli"))
-    return asyncio.run(Pipeline(settings, engine).run(policy, observation, check=check))
+    return _run_sync(lambda: Pipeline(settings, engine).run(policy, observation, check=check))
+
+
+def _run_sync(start: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end from synchronous code, even when this thread runs an event loop (a
+    caller that was sync all along; the loop waits, as it would for any blocking call)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(start())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policywatch-sync") as pool:
+        return pool.submit(lambda: asyncio.run(start())).result()
 
 
 def ingest_series(
