@@ -301,17 +301,16 @@ class Pipeline:
 
     async def check(self, policy: PolicySettings) -> CheckOutcome:
         """A live check of one policy, and the job boundary: an unexpected exception is recorded as a
-        failed check on that policy (its type and message) instead of ending the pass."""
+        failed check on that policy (its type and message) instead of ending the pass. A database fault
+        (StorageError) is not one policy's problem and nothing could record it: it ends the pass."""
         started = time.perf_counter()
         try:
             return await self.run(policy)
+        except StorageError:
+            raise  # the database itself is failing: nothing can be recorded, and the run must say so
         except Exception as error:  # the job boundary of one check: record what was caught, carry on
             failure = Failure("failed", type(error).__name__, str(error) or type(error).__name__, None)
-            try:
-                outcome = await self.reject(policy, None, failure, None, started)
-            except Exception as storage_error:  # the database itself is failing: report, carry on
-                outcome = CheckOutcome(policy.name, "failed", _elapsed(started),
-                                       error=f"{failure.error} (not recorded: {storage_error})")
+            outcome = await self.reject(policy, None, failure, None, started)
             return replace(outcome, crashed=True)
 
     def read_ahead(self, names: Sequence[str]) -> None:
