@@ -1,7 +1,7 @@
 """cheap unchanged checks and kept anomaly captures
 
 Revision ID: 0007_fingerprint
-Revises: 0006_charset
+Revises: 0003_facts
 
 ``policies.latest_text_sha256`` and ``policies.extract_fingerprint`` let a check tell an unchanged page
 from the state read ahead for the pass, without reading the stored version; existing policies get their
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_fingerprint"
-down_revision = "0006_charset"
+down_revision = "0003_facts"
 branch_labels = None
 depends_on = None
 
