@@ -26,7 +26,7 @@ LAYERS = (
     ("monitor.sources",),
     ("notifiers",),
     ("monitor.pipeline",),
-    ("monitor.run",),
+    ("monitor.run", "monitor.demo_data"),  # the demo's sample history, read by the demo job
     ("monitor.cli", "monitor.web"),
 )
 #: The facade and the entry point sit outside the layers: they only re-export and start.
