@@ -13,10 +13,8 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,84 +24,24 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.core.severity import Severity
+from monitor.config_fields import (
+    DATABASE_SCHEMES,
+    HEADER_NAME,
+    SLUG,
+    Address,
+    CssSelector,
+    Duration,
+    EnvName,
+    HttpUrl,
+    SeverityName,
+    Text,
+    http_url,
+)
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG = "config.toml"
 CONFIG_ENV = "POLICYWATCH_CONFIG"
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """Read ``"30s"``, ``"1h30m"``, ``"7d"`` or a number of seconds as a timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("a duration must be a number of seconds or a string such as '30s'")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return timedelta(seconds=value)
-    if not isinstance(value, str):
-        raise ValueError("a duration must be a number of seconds or a string such as '30s'")
-    text = value.strip().lower().replace(" ", "")
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"{value!r} is not a duration; write e.g. '30s', '15m', '12h', '7d'")
-    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-SeverityName = Severity
-SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-#: Characters never part of a URL as written (RFC 3986 appendix C) that would break out of the quoted
-#: headers, attributes, shell lines and log fields it is copied into. (``<`` and ``>`` are escaped
-#: wherever a URL is shown and percent-encoded when it is fetched, so they are left to those layers.)
-_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"'\\`]")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg", "postgres")
-
-
-def _no_control(value: str) -> str:
-    """CR/LF or any control character in a name, address or header value could forge a header or a line."""
-    if match := _CONTROL.search(value):
-        raise ValueError(f"must not contain control characters (found {match.group()!r})")
-    return value
-
-
-def _http_url(value: str) -> str:
-    _no_control(value)
-    if match := _NOT_IN_URL.search(value):
-        raise ValueError(f"must not contain {match.group()!r} (percent-encode it)")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise ValueError("must be an http:// or https:// URL with a host")
-    return value
-
-
-def _env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
-        raise ValueError("must be the name of an environment variable (letters, digits, '_')")
-    return value
-
-
-def _address(value: str) -> str:
-    _no_control(value)
-    if "@" not in value:
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_control)]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-EnvName = Annotated[str, AfterValidator(_env_name)]
-Address = Annotated[str, AfterValidator(_address)]
 
 
 class Section(BaseModel):
@@ -254,7 +192,7 @@ class WebhookNotifierSettings(Section):
     @classmethod
     def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
         for name in value:
-            if not _HEADER_NAME.match(name):
+            if not HEADER_NAME.match(name):
                 raise ValueError(f"{name!r} is not a valid header name")
         return value
 
@@ -268,40 +206,15 @@ class BrowserSettings(Section):
 
     executable_path: str = "/usr/bin/chromium"
     timeout: Duration = timedelta(seconds=30)
-    wait_for: str | None = None
+    wait_for: CssSelector | None = None
     settle: Duration = timedelta(milliseconds=500)
     concurrency: int = Field(default=2, ge=1, le=32)
     restart_after: int = Field(default=100, ge=1)
     idle_timeout: Duration = timedelta(seconds=60)
     block_resources: list[ResourceType] = Field(default_factory=lambda: list(DEFAULT_BLOCKED))
 
-    @field_validator("wait_for")
-    @classmethod
-    def _css(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from selectolax.lexbor import LexborHTMLParser
-
-        try:
-            LexborHTMLParser("<p></p>").css(value)
-        except Exception:  # Lexbor raises a plain exception type for a bad selector
-            raise ValueError(f"{value!r} is not a valid CSS selector") from None
-        return value
 
 
-def _css_selector(value: str) -> str:
-    """A CSS selector Lexbor accepts: checked at load time, so a typo is a config error naming the key,
-    not a crash in the middle of a run."""
-    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
-
-    try:
-        LexborHTMLParser("<p></p>").css(value)
-    except SelectolaxError:
-        raise ValueError(f"invalid CSS selector {value!r}") from None
-    return value
-
-
-CssSelector = Annotated[str, AfterValidator(_css_selector)]
 
 
 NotifierSettings = Annotated[EmailNotifierSettings | WebhookNotifierSettings, Field(discriminator="kind")]
@@ -318,7 +231,7 @@ class CombinePart(Section):
     select: list[CssSelector] | None = None
     remove: list[CssSelector] | None = None
 
-    _url = field_validator("url")(_http_url)
+    _url = field_validator("url")(http_url)
 
 
 class PolicySettings(Section):
@@ -344,7 +257,7 @@ class PolicySettings(Section):
             raise ValueError("must be a slug: lower-case letters, digits, '.', '_' or '-'")
         return value
 
-    _url = field_validator("url")(_http_url)
+    _url = field_validator("url")(http_url)
 
     @model_validator(mode="before")
     @classmethod

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_duration, secret_from_env
+from monitor.config import load_config, secret_from_env
+from monitor.config_fields import parse_duration
 from monitor.errors import ConfigError
 
 

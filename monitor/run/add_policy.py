@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.config import SLUG, Settings, parse_config
+from monitor.config import Settings, parse_config
+from monitor.config_fields import SLUG
 from monitor.errors import ConfigError, PolicywatchError
 from monitor.sources.discover import Discovery
 

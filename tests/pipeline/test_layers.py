@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("monitor", "storage", "notifiers")
 LAYERS = (
     # the one severity scale is a leaf that both the config and the judgement read
-    ("monitor.errors", "monitor.config", "monitor.core.severity"),
+    ("monitor.errors", "monitor.config", "monitor.config_fields", "monitor.core.severity"),
     ("monitor.core",),
     ("storage",),
     ("monitor.sources",),
