@@ -33,7 +33,7 @@ def _iso(value: Any) -> str | None:
 
 def shown_status(alert: Alert) -> str:
     """``retrying`` is a pending alert that has failed at least once."""
-    from monitor.run.delivery import PENDING
+    from storage.outbox import PENDING
 
     return "retrying" if alert.status == PENDING and alert.attempts else alert.status
 
@@ -44,9 +44,9 @@ def alert_rows(
     import sqlalchemy as sa
     from sqlmodel import col, select
 
-    from monitor.run.delivery import DEAD, PENDING
     from storage import queries
     from storage.models import Alert, Policy
+    from storage.outbox import DEAD, PENDING
 
     query = select(Alert, Policy.name).join(Policy, col(Policy.id) == col(Alert.policy_id))
     status, attempts = col(Alert.status), col(Alert.attempts)
@@ -64,7 +64,7 @@ def alert_rows(
 
 
 def _row(alert: Alert, policy_name: str, settings: Settings) -> dict[str, Any]:
-    from monitor.run.delivery import PENDING
+    from storage.outbox import PENDING
 
     return {
         "id": alert.id,
@@ -106,9 +106,10 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 def _retry(settings: Settings, policy: str | None) -> tuple[int, DeliverySummary]:
     import asyncio
 
-    from monitor.run.delivery import deliver_pending, requeue
+    from monitor.run.delivery import deliver_pending
     from storage import queries
     from storage.engine import session_scope
+    from storage.outbox import requeue
 
     engine = open_engine(settings)
     policy_id = None

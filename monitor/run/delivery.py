@@ -52,14 +52,7 @@ from notifiers import NotifierKind, Transport, notifier_kind
 from notifiers.base import AlertFacts
 from storage.engine import session_scope
 from storage.models import Alert, utcnow
-from storage.outbox import CLAIM_BATCH as CLAIM_BATCH
-from storage.outbox import DEAD as DEAD
-from storage.outbox import DELIVERED as DELIVERED
-from storage.outbox import PENDING as PENDING
-from storage.outbox import DeliveryRun as DeliveryRun
-from storage.outbox import FailedAttempt, lease_due, record_failure, record_success, release
-from storage.outbox import backoff as backoff
-from storage.outbox import requeue as requeue
+from storage.outbox import DeliveryRun, FailedAttempt, lease_due, record_failure, record_success, release
 
 log = logging.getLogger("policywatch.delivery")
 # A one-shot command (``check``) configures no log sink: its summary line says what failed, and Python's

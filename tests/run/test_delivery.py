@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from monitor.run.delivery import DeliveryRun, claim, deliver_pending, requeue
+from monitor.run.delivery import claim, deliver_pending
 from storage import queries
 from storage.engine import make_engine, session_scope
 from storage.models import Alert, Change, utcnow
-from storage.outbox import enqueue_backfill_digest, enqueue_health_alert
+from storage.outbox import DeliveryRun, enqueue_backfill_digest, enqueue_health_alert, requeue
 from tests.support.outbox import T0, Outbox, make_outbox
 from tests.support.smtp import SmtpServer
 from tests.support.webhook import WebhookReceiver

@@ -25,7 +25,8 @@ STARTUP = 60.0
 CLAIM_AND_HANG = """
 import sys
 from monitor.config import load_config
-from monitor.run.delivery import DeliveryRun, claim
+from monitor.run.delivery import claim
+from storage.outbox import DeliveryRun
 from storage.engine import make_engine
 
 settings = load_config(sys.argv[1])
