@@ -207,9 +207,9 @@ class Pipeline:
             return None  # a text already stored as a version is a version
         baseline, text = neighbours.before_text, observation.text
         if mostly_new(baseline, text):
-            # The language model costs ~1.4 s and ~60 MB to load: only a page that is mostly new text can
-            # have switched language, and concurrent checks must not each load it (its cache is not
-            # thread-safe).
+            # Only a page that is mostly new text can have switched language, so only such a page pays for
+            # the language model (~90 MB, loaded once per process by monitor.core.facts); the lock keeps
+            # concurrent checks from classifying at the same time.
             with _LANGUAGE_LOCK:
                 kind = detect_anomaly(baseline, text, check_language=True)
         else:
